@@ -1,0 +1,23 @@
+// The process edge as a value: commands take their streams and environment from here, so that the
+// same code runs as an executable, in-process behind the local transport, and in unit tests.
+
+import type { Readable, Writable } from 'node:stream';
+
+export interface CommandIO {
+  stdin: Readable;
+  stdout: Writable;
+  stderr: Writable;
+  env: NodeJS.ProcessEnv;
+}
+
+export const processIO = (): CommandIO => ({
+  stdin: process.stdin,
+  stdout: process.stdout,
+  stderr: process.stderr,
+  env: process.env,
+});
+
+/** Writes one line to stderr: the only place walship talks to humans. */
+export const say = (io: CommandIO, line: string): void => {
+  io.stderr.write(line.endsWith('\n') ? line : `${line}\n`);
+};

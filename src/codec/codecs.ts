@@ -1,0 +1,80 @@
+// Compression stages. gzip uses Node's zlib (measured faster than the gzip program); bzip2 is
+// produced only by the reference `bzip2` program (the pure-JS compressor we measured produced
+// streams that bzip2 -t rejects) and decoded by it when present, else by the seek-bzip decoder.
+// xz, zstd and lz4 are decoded by their programs when installed; snappy is not supported.
+
+import { accessSync, constants } from 'node:fs';
+import { delimiter, join } from 'node:path';
+import { PassThrough, Transform, type Duplex } from 'node:stream';
+import { createGunzip, createGzip } from 'node:zlib';
+import { CompressionError } from '../errors.js';
+import type { Compression } from './detect.js';
+import { programStage } from './program-stage.js';
+
+export type TransferCompression = 'gzip' | 'bzip2';
+
+/** Finds an executable on PATH, like `command -v`; undefined when absent. */
+export function findProgram(name: string, path = process.env.PATH ?? ''): string | undefined {
+  for (const dir of path.split(delimiter).filter(Boolean)) {
+    const candidate = join(dir, name);
+    try {
+      accessSync(candidate, constants.X_OK);
+      return candidate;
+    } catch {
+      // not here; keep looking
+    }
+  }
+  return undefined;
+}
+
+function requireProgram(name: string, why: string): string {
+  const found = findProgram(name);
+  if (!found) throw new CompressionError(`${why} needs the '${name}' program, which is not on PATH`, { hint: `install it (Debian package ${name === 'xz' ? 'xz-utils' : name})` });
+  return found;
+}
+
+export function createCompressor(kind: TransferCompression, level?: number): Duplex {
+  if (level !== undefined && (!Number.isInteger(level) || level < 1 || level > 9)) {
+    throw new CompressionError(`compression level ${level} is not between 1 and 9`);
+  }
+  if (kind === 'gzip') return createGzip(level === undefined ? {} : { level });
+  return programStage([requireProgram('bzip2', 'bzip2 compression'), '-c', `-${level ?? 9}`], 'bzip2 compression');
+}
+
+export function createDecompressor(kind: Compression): Duplex {
+  switch (kind) {
+    case 'gzip':
+      return createGunzip();
+    case 'bzip2': {
+      const program = findProgram('bzip2');
+      return program ? programStage([program, '-dc'], 'bzip2 decompression') : jsBzip2Decoder();
+    }
+    case 'xz':
+    case 'zstd':
+    case 'lz4':
+      return programStage([requireProgram(kind, `${kind} decompression`), '-dc'], `${kind} decompression`);
+    case 'snappy':
+      throw new CompressionError('snappy-compressed WAL files are not supported by walship', {
+        hint: 'decompress them with python-snappy on the Barman host, or use gzip, bzip2, xz, zstd or lz4',
+      });
+  }
+}
+
+/** Buffers the whole stream and decodes it with seek-bzip: slower, used only without the bzip2 program. */
+function jsBzip2Decoder(): Transform {
+  const chunks: Buffer[] = [];
+  return new Transform({
+    transform(chunk: Buffer, _encoding, callback) {
+      chunks.push(chunk);
+      callback();
+    },
+    flush(callback) {
+      import('seek-bzip')
+        .then((mod: { default: { decode(input: Buffer): Buffer } }) => callback(null, mod.default.decode(Buffer.concat(chunks))))
+        .catch((error: unknown) => callback(new CompressionError(`bzip2 decompression failed: ${(error as Error).message ?? String(error)}`)));
+    },
+  });
+}
+
+/** A stage that passes bytes through unchanged, so callers can always build a pipeline. */
+export const identityStage = (): PassThrough => new PassThrough();

@@ -1,0 +1,111 @@
+// The one place that makes files survive a crash: temp file → fsync → rename (or link) → fsync dir.
+// Order as in pgBackRest's storage/posix/write.c. put-wal, the restore spool and safe-dir use it.
+
+import { randomBytes } from 'node:crypto';
+import { constants, createWriteStream } from 'node:fs';
+import { link, open, rename, unlink } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import { Readable, type Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { errnoCode } from '../errors.js';
+
+/** A fully written and fsync'd file under a name no reader will pick up. */
+export interface TempFile {
+  readonly path: string;
+  readonly finalPath: string;
+  readonly size: number;
+}
+
+/** Temp names start with a dot and end with .walship-tmp so that cleanup and humans can spot them. */
+export const TEMP_SUFFIX = '.walship-tmp';
+export const isTempName = (name: string): boolean => name.startsWith('.') && name.endsWith(TEMP_SUFFIX);
+const tempPathFor = (finalPath: string): string =>
+  join(dirname(finalPath), `.${basename(finalPath)}.${process.pid}.${randomBytes(4).toString('hex')}${TEMP_SUFFIX}`);
+
+/**
+ * Flushes a directory entry change (create, rename, unlink) to disk. Without it a crash after
+ * rename can leave the old directory state, so a file we reported as archived disappears.
+ */
+export async function fsyncDir(dir: string): Promise<void> {
+  const handle = await open(dir, constants.O_RDONLY | constants.O_DIRECTORY);
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+export type ByteSource = Readable | AsyncIterable<Buffer> | Buffer;
+
+/**
+ * Streams `source` (through `stages`) into a new temp file beside `finalPath`, fsyncs and closes
+ * it. On any failure the temp file is removed and the error rethrown: nothing half-written stays.
+ */
+export async function writeTempFile(
+  finalPath: string,
+  source: ByteSource,
+  options: { stages?: Transform[]; mode?: number } = {},
+): Promise<TempFile> {
+  const path = tempPathFor(finalPath);
+  const handle = await open(path, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, options.mode ?? 0o600);
+  let size = 0;
+  try {
+    const out = createWriteStream('', { fd: handle, autoClose: false });
+    const input = source instanceof Readable ? source : Readable.from(Buffer.isBuffer(source) ? [source] : source);
+    await pipeline([input, ...(options.stages ?? []), out]);
+    size = out.bytesWritten;
+    await handle.sync();
+    await handle.close();
+  } catch (error) {
+    await handle.close().catch(() => undefined);
+    await unlink(path).catch(() => undefined);
+    throw error;
+  }
+  return { path, finalPath, size };
+}
+
+/** Removes a temp file that will not be published; missing is fine. */
+export async function discardTemp(temp: TempFile): Promise<void> {
+  await unlink(temp.path).catch((error: unknown) => {
+    if (errnoCode(error) !== 'ENOENT') throw error;
+  });
+}
+
+/** Publishes by rename, replacing any existing file, then fsyncs the directory. */
+export async function publishReplacing(temp: TempFile): Promise<void> {
+  await rename(temp.path, temp.finalPath);
+  await fsyncDir(dirname(temp.finalPath));
+}
+
+/**
+ * Publishes without ever replacing an existing file: link(2) fails atomically with EEXIST, so two
+ * concurrent writers of one name cannot overwrite each other. Returns 'exists' (temp kept, for the
+ * caller to compare and discard) when the name is taken.
+ */
+export async function publishNoClobber(temp: TempFile): Promise<'published' | 'exists'> {
+  try {
+    await link(temp.path, temp.finalPath);
+  } catch (error) {
+    if (errnoCode(error) === 'EEXIST') return 'exists';
+    throw error;
+  }
+  await unlink(temp.path);
+  await fsyncDir(dirname(temp.finalPath));
+  return 'published';
+}
+
+/** Writes a whole file durably under its final name (temp → fsync → rename → fsync dir). */
+export async function writeFileDurably(
+  finalPath: string,
+  source: ByteSource,
+  options: { stages?: Transform[]; mode?: number } = {},
+): Promise<number> {
+  const temp = await writeTempFile(finalPath, source, options);
+  try {
+    await publishReplacing(temp);
+  } catch (error) {
+    await discardTemp(temp);
+    throw error;
+  }
+  return temp.size;
+}

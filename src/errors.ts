@@ -1,0 +1,111 @@
+// Typed failures shared by every walship command; each executable maps them to its exit status.
+
+export interface WalshipErrorOptions {
+  hint?: string;
+  cause?: unknown;
+}
+
+/** Base class: a message for the `ERROR:` line, a stable code, and an optional `HINT:`. */
+export class WalshipError extends Error {
+  readonly code: string = 'WALSHIP';
+  readonly hint: string | undefined;
+
+  constructor(message: string, options: WalshipErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.hint = options.hint;
+  }
+}
+
+/** Bad command line: unknown flag, missing argument, malformed value. */
+export class UsageError extends WalshipError {
+  override readonly name = 'UsageError';
+  override readonly code = 'USAGE';
+}
+
+/** A name that is not a WAL file name (SPEC §3); nothing built from it reaches a path or a shell. */
+export class InvalidWalNameError extends WalshipError {
+  override readonly name = 'InvalidWalNameError';
+  override readonly code = 'INVALID_WAL_NAME';
+}
+
+/** A server name outside [A-Za-z0-9_.-] or not configured on the archive host. */
+export class InvalidServerNameError extends WalshipError {
+  override readonly name = 'InvalidServerNameError';
+  override readonly code = 'INVALID_SERVER_NAME';
+}
+
+export class UnknownServerError extends WalshipError {
+  override readonly name = 'UnknownServerError';
+  override readonly code = 'UNKNOWN_SERVER';
+}
+
+/** The server section exists but `active = off` (or archiver disabled). */
+export class ServerInactiveError extends WalshipError {
+  override readonly name = 'ServerInactiveError';
+  override readonly code = 'SERVER_INACTIVE';
+}
+
+/** The Barman configuration is missing or malformed. */
+export class ConfigError extends WalshipError {
+  override readonly name = 'ConfigError';
+  override readonly code = 'CONFIG';
+}
+
+/** A local input file (WAL_PATH) is missing, a directory or unreadable. */
+export class LocalFileError extends WalshipError {
+  override readonly name = 'LocalFileError';
+  override readonly code = 'LOCAL_FILE';
+}
+
+/** ssh itself failed (OpenSSH exit 255, or the in-process client could not connect). */
+export class SshConnectError extends WalshipError {
+  override readonly name = 'SshConnectError';
+  override readonly code = 'SSH_CONNECT';
+}
+
+/** The remote command ran and answered with a non-zero status. */
+export class RemoteCommandError extends WalshipError {
+  override readonly name = 'RemoteCommandError';
+  override readonly code = 'REMOTE_FAILED';
+  constructor(
+    message: string,
+    readonly status: number,
+    options: WalshipErrorOptions = {},
+  ) {
+    super(message, options);
+  }
+}
+
+/** WAL_DEST cannot receive a file: a directory, a missing parent, not writable. */
+export class DestinationUnusableError extends WalshipError {
+  override readonly name = 'DestinationUnusableError';
+  override readonly code = 'DEST_UNUSABLE';
+}
+
+/** Received bytes do not match the checksum the sender declared. */
+export class ChecksumMismatchError extends WalshipError {
+  override readonly name = 'ChecksumMismatchError';
+  override readonly code = 'CHECKSUM_MISMATCH';
+}
+
+/** A compressed stream could not be decoded, or its format is not supported. */
+export class CompressionError extends WalshipError {
+  override readonly name = 'CompressionError';
+  override readonly code = 'COMPRESSION';
+}
+
+/** A file claims to be a WAL segment but its page header says otherwise. */
+export class InvalidSegmentError extends WalshipError {
+  override readonly name = 'InvalidSegmentError';
+  override readonly code = 'INVALID_SEGMENT';
+}
+
+/** Narrows a caught value to an Error, wrapping anything else. */
+export const asError = (value: unknown): Error =>
+  value instanceof Error ? value : new Error(String(value));
+
+/** Reads `code` off a Node system error (ENOENT, EEXIST, ...), if it has one. */
+export const errnoCode = (value: unknown): string | undefined =>
+  value instanceof Error && typeof (value as NodeJS.ErrnoException).code === 'string'
+    ? (value as NodeJS.ErrnoException).code
+    : undefined;

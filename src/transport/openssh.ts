@@ -1,0 +1,85 @@
+// Transport over the OpenSSH client, so ~/.ssh/config Host sections, known_hosts and agents behave
+// exactly as they do for barman-cli. Host keys are whatever ssh decides: walship never adds
+// StrictHostKeyChecking=no or accept-new.
+
+import { spawn } from 'node:child_process';
+import type { Writable } from 'node:stream';
+import { UsageError } from '../errors.js';
+import { quoteCommand } from './quote.js';
+import type { RemoteCommand, RemoteExit, Transport } from './transport.js';
+
+export interface OpenSshOptions {
+  host: string;
+  user: string;
+  port?: number;
+  /** Keep a master connection for this many seconds (ControlPersist) so later calls skip the handshake. */
+  reuseSeconds?: number;
+  /** Where ControlPath sockets live (default ~/.ssh). */
+  controlDir?: string;
+  stderr: Writable;
+  /** The ssh program; tests point it at fixtures. */
+  sshCommand?: string;
+}
+
+/** Host and user go on ssh's command line: refuse anything ssh could read as an option or that is not a name. */
+const HOST_RE = /^[A-Za-z0-9_.:[\]%-]+$/;
+const USER_RE = /^[A-Za-z0-9_.][A-Za-z0-9_.-]*$/;
+
+export function validateSshTarget(host: string, user: string, port: number | undefined): void {
+  if (!HOST_RE.test(host) || host.startsWith('-')) throw new UsageError(`invalid BARMAN_HOST ${JSON.stringify(host)}`);
+  if (!USER_RE.test(user)) throw new UsageError(`invalid ssh user ${JSON.stringify(user)}`);
+  if (port !== undefined && (!Number.isInteger(port) || port < 1 || port > 65535)) throw new UsageError(`invalid port ${port}`);
+}
+
+export function sshArgv(options: OpenSshOptions, remoteArgs: readonly string[]): string[] {
+  validateSshTarget(options.host, options.user, options.port);
+  const argv: string[] = [];
+  if (options.port !== undefined) argv.push('-p', String(options.port));
+  // BatchMode: archive_command and restore_command have no terminal; fail instead of prompting.
+  argv.push('-q', '-T', '-o', 'BatchMode=yes');
+  if (options.reuseSeconds !== undefined && options.reuseSeconds > 0) {
+    const dir = options.controlDir ?? '~/.ssh';
+    argv.push('-o', 'ControlMaster=auto', '-o', `ControlPath=${dir}/walship-%C`, '-o', `ControlPersist=${options.reuseSeconds}`);
+  }
+  argv.push(`${options.user}@${options.host}`, quoteCommand(['barman', ...remoteArgs]));
+  return argv;
+}
+
+/** ssh exits 255 when it could not connect or the connection dropped. */
+const SSH_FAILURE = 255;
+
+export function openSshTransport(options: OpenSshOptions): Transport {
+  return {
+    label: `${options.user}@${options.host}`,
+    run(args) {
+      return runSsh(options, sshArgv(options, args));
+    },
+    async close() {
+      // A ControlPersist master exits by itself when idle; nothing to release per process.
+    },
+  };
+}
+
+function runSsh(options: OpenSshOptions, argv: string[]): RemoteCommand {
+  const child = spawn(options.sshCommand ?? 'ssh', argv, { stdio: ['pipe', 'pipe', 'pipe'] });
+  child.stderr.pipe(options.stderr, { end: false });
+  // The remote may exit without reading all of stdin (e.g. --test); that EPIPE is not our failure.
+  child.stdin.on('error', () => undefined);
+  const done = new Promise<RemoteExit>((resolve) => {
+    child.on('error', (error) => resolve({ status: undefined, transportError: `cannot run ssh: ${error.message}` }));
+    // 'close' fires after the exit AND after stdout/stderr have ended.
+    child.on('close', (code, signal) => {
+      if (code === SSH_FAILURE) resolve({ status: undefined, transportError: `ssh to ${options.host} failed (exit 255)` });
+      else if (code === null) resolve({ status: undefined, transportError: `ssh was killed by ${signal}` });
+      else resolve({ status: code });
+    });
+  });
+  return {
+    stdin: child.stdin,
+    stdout: child.stdout,
+    done,
+    abort: () => {
+      child.kill('SIGTERM');
+    },
+  };
+}
