@@ -2,10 +2,10 @@
 // Order as in pgBackRest's storage/posix/write.c. put-wal, the restore spool and safe-dir use it.
 
 import { randomBytes } from 'node:crypto';
-import { constants, createWriteStream } from 'node:fs';
+import { constants } from 'node:fs';
 import { link, open, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { Readable, type Transform } from 'node:stream';
+import { Readable, type Duplex } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { errnoCode } from '../errors.js';
 
@@ -44,16 +44,22 @@ export type ByteSource = Readable | AsyncIterable<Buffer> | Buffer;
 export async function writeTempFile(
   finalPath: string,
   source: ByteSource,
-  options: { stages?: Transform[]; mode?: number } = {},
+  options: { stages?: Duplex[]; mode?: number } = {},
 ): Promise<TempFile> {
   const path = tempPathFor(finalPath);
   const handle = await open(path, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, options.mode ?? 0o600);
   let size = 0;
   try {
-    const out = createWriteStream('', { fd: handle, autoClose: false });
     const input = source instanceof Readable ? source : Readable.from(Buffer.isBuffer(source) ? [source] : source);
-    await pipeline([input, ...(options.stages ?? []), out]);
-    size = out.bytesWritten;
+    // A plain consumer rather than fs.WriteStream: we keep the handle open for fsync ourselves.
+    const sink = async (chunks: AsyncIterable<Buffer>): Promise<void> => {
+      for await (const chunk of chunks) {
+        await handle.write(chunk);
+        size += chunk.length;
+      }
+    };
+    // pipeline's overloads cannot type a variable number of stages.
+    await (pipeline as (...streams: unknown[]) => Promise<void>)(input, ...(options.stages ?? []), sink);
     await handle.sync();
     await handle.close();
   } catch (error) {
@@ -98,7 +104,7 @@ export async function publishNoClobber(temp: TempFile): Promise<'published' | 'e
 export async function writeFileDurably(
   finalPath: string,
   source: ByteSource,
-  options: { stages?: Transform[]; mode?: number } = {},
+  options: { stages?: Duplex[]; mode?: number } = {},
 ): Promise<number> {
   const temp = await writeTempFile(finalPath, source, options);
   try {

@@ -1,0 +1,55 @@
+// Sends one located WAL file to a writable (stdout) or durably to -o DIR/<name>, converting from
+// the stored compression to the requested output format.
+
+import { join } from 'node:path';
+import type { Duplex, Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { createCompressor, createDecompressor, type TransferCompression } from '../codec/codecs.js';
+import { detectCompression, MAGIC_LENGTH, type StoredFormat } from '../codec/detect.js';
+import { writeFileDurably } from '../durable/durable-write.js';
+import { DestinationUnusableError, errnoCode } from '../errors.js';
+import type { LocatedWal } from './locate.js';
+
+/** What the client asked for: plain bytes, gzip, bzip2, or the stored bytes untouched. */
+export type OutputFormat = 'plain' | TransferCompression | 'keep';
+
+/**
+ * The stages between the stored bytes and the output. Bytes already in the requested format pass
+ * through untouched (no pointless decompress-recompress); --keep-compression never converts.
+ */
+export function conversionStages(stored: StoredFormat, output: OutputFormat): Duplex[] {
+  if (output === 'keep' || stored === output || (stored === 'none' && output === 'plain')) return [];
+  const stages: Duplex[] = [];
+  if (stored !== 'none') stages.push(createDecompressor(stored));
+  if (output !== 'plain') stages.push(createCompressor(output));
+  return stages;
+}
+
+async function storedFormatOf(wal: LocatedWal): Promise<StoredFormat> {
+  const { buffer, bytesRead } = await wal.handle.read(Buffer.alloc(MAGIC_LENGTH), 0, MAGIC_LENGTH, 0);
+  return detectCompression(buffer.subarray(0, bytesRead));
+}
+
+/** Streams the file to `out` without ending it: stdout belongs to the process (or the local transport). */
+export async function sendToStream(wal: LocatedWal, output: OutputFormat, out: Writable): Promise<void> {
+  const stages = conversionStages(await storedFormatOf(wal), output);
+  const source = wal.handle.createReadStream({ start: 0, autoClose: false });
+  await pipeline([source, ...stages, out], { end: false });
+}
+
+/** Writes DIR/<name> through temp → fsync → rename, so a reader never sees half a file. */
+export async function sendToDirectory(wal: LocatedWal, output: OutputFormat, directory: string, name: string): Promise<string> {
+  const stages = conversionStages(await storedFormatOf(wal), output);
+  const destination = join(directory, name);
+  const source = wal.handle.createReadStream({ start: 0, autoClose: false });
+  try {
+    await writeFileDurably(destination, source, { stages, mode: 0o644 });
+  } catch (error) {
+    const code = errnoCode(error);
+    if (code === 'ENOENT' || code === 'EACCES' || code === 'ENOTDIR' || code === 'EROFS' || code === 'EPERM' || code === 'ENOSPC') {
+      throw new DestinationUnusableError(`Unable to write '${destination}': ${(error as Error).message}`, { cause: error });
+    }
+    throw error;
+  }
+  return destination;
+}
