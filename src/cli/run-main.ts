@@ -6,10 +6,14 @@ import { processIO, type CommandIO } from './io.js';
 
 /** Formats an error as the single `ERROR: ...` line (plus `HINT: ...` when the user can act). */
 export function formatError(error: unknown): string {
-  if (error instanceof WalshipError) return `ERROR: ${error.message}${error.hint ? `\nHINT: ${error.hint}` : ''}\n`;
   const message = error instanceof Error ? error.message : String(error);
-  return `ERROR: ${message}\n`;
+  const hint = error instanceof WalshipError || hasHint(error) ? error.hint : undefined;
+  return `ERROR: ${message}${hint ? `\nHINT: ${hint}` : ''}\n`;
 }
+
+/** Wire errors carry a hint without extending WalshipError. */
+const hasHint = (error: unknown): error is { hint: string | undefined } =>
+  error instanceof Error && typeof (error as { hint?: unknown }).hint === 'string';
 
 const flush = (stream: NodeJS.WritableStream): Promise<void> =>
   new Promise((resolve) => {
@@ -19,6 +23,14 @@ const flush = (stream: NodeJS.WritableStream): Promise<void> =>
 
 export function runMain(main: (argv: string[], io: CommandIO) => Promise<number>, unexpectedStatus: number): void {
   const io = processIO();
+  let finished = false;
+  // If the event loop empties while main is still pending (a stream nobody will ever end), Node
+  // would exit 0: for archive_command that means "archived". Never let that happen.
+  process.on('exit', () => {
+    if (finished) return;
+    process.stderr.write('ERROR: internal error: walship stopped before finishing its work\n');
+    process.exitCode = unexpectedStatus;
+  });
   main(process.argv.slice(2), io)
     .catch((error: unknown) => {
       io.stderr.write(formatError(error));
@@ -26,6 +38,7 @@ export function runMain(main: (argv: string[], io: CommandIO) => Promise<number>
     })
     .then(async (status) => {
       await Promise.all([flush(process.stdout), flush(process.stderr)]);
+      finished = true;
       process.exitCode = status;
     });
 }

@@ -47,6 +47,7 @@ export function sshArgv(options: OpenSshOptions, remoteArgs: readonly string[]):
 
 /** ssh exits 255 when it could not connect or the connection dropped. */
 const SSH_FAILURE = 255;
+const STDERR_GRACE_MS = 300;
 
 export function openSshTransport(options: OpenSshOptions): Transport {
   return {
@@ -65,14 +66,27 @@ function runSsh(options: OpenSshOptions, argv: string[]): RemoteCommand {
   child.stderr.pipe(options.stderr, { end: false });
   // The remote may exit without reading all of stdin (e.g. --test); that EPIPE is not our failure.
   child.stdin.on('error', () => undefined);
-  const done = new Promise<RemoteExit>((resolve) => {
+  // Finished means: exit status known AND stdout ended. Not 'close': a ControlPersist master
+  // forked by this ssh may keep our stderr pipe open for minutes.
+  const stdoutEnded = new Promise<void>((resolve) => {
+    child.stdout.once('end', resolve);
+    child.stdout.once('close', resolve);
+  });
+  const exited = new Promise<RemoteExit>((resolve) => {
     child.on('error', (error) => resolve({ status: undefined, transportError: `cannot run ssh: ${error.message}` }));
-    // 'close' fires after the exit AND after stdout/stderr have ended.
-    child.on('close', (code, signal) => {
+    child.on('exit', (code, signal) => {
       if (code === SSH_FAILURE) resolve({ status: undefined, transportError: `ssh to ${options.host} failed (exit 255)` });
       else if (code === null) resolve({ status: undefined, transportError: `ssh was killed by ${signal}` });
       else resolve({ status: code });
     });
+  });
+  const stderrEnded = new Promise<void>((resolve) => child.stderr.once('close', resolve));
+  const done = Promise.all([exited, stdoutEnded]).then(async ([exit]) => {
+    // Let the remote's last ERROR line through, but never wait long on a pipe a master holds.
+    await Promise.race([stderrEnded, new Promise((resolve) => setTimeout(resolve, STDERR_GRACE_MS).unref())]);
+    child.stderr.unpipe(options.stderr);
+    child.stderr.destroy();
+    return exit;
   });
   return {
     stdin: child.stdin,

@@ -1,0 +1,118 @@
+// walship-archive's work on one WAL file: read it once (hashing, and compressing if asked, as it
+// streams), send it as a tar with its checksum member to `barman put-wal`, and report the outcome.
+
+import { open, type FileHandle } from 'node:fs/promises';
+import { basename } from 'node:path';
+import { pipeline as pipelineCallback, type Readable, type Transform, type Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { createCompressor, type TransferCompression } from '../codec/codecs.js';
+import { requireServerName } from '../config/barman-config.js';
+import { errnoCode, LocalFileError, RemoteCommandError, SshConnectError } from '../errors.js';
+import type { Transport } from '../transport/transport.js';
+import { requireWalName } from '../wal/name.js';
+import { CHECKSUM_FILE, createHashingPassThrough, formatChecksumLines, type ChecksumAlgorithm } from '../wire/checksums.js';
+import { packTar, type TarMemberSource } from '../wire/tar-writer.js';
+
+export interface ArchiveRequest {
+  walPath: string;
+  server: string;
+  configPath?: string | undefined;
+  checksum: ChecksumAlgorithm;
+  compression?: TransferCompression | undefined;
+  compressionLevel?: number | undefined;
+  transport: Transport;
+  /** Where the remote's stdout goes (put-wal prints nothing there; --test prints its ready line). */
+  stdout: Writable;
+}
+
+/** Barman's remote command line: `barman [--config=CONFIG] put-wal SERVER [--test]`. */
+export const putWalArgs = (server: string, configPath: string | undefined, test = false): string[] => [
+  ...(configPath === undefined ? [] : [`--config=${configPath}`]),
+  'put-wal',
+  server,
+  ...(test ? ['--test'] : []),
+];
+
+async function openWal(walPath: string): Promise<{ handle: FileHandle; size: number; mtime: number }> {
+  let handle: FileHandle;
+  try {
+    handle = await open(walPath, 'r');
+  } catch (error) {
+    const code = errnoCode(error);
+    const why = code === 'ENOENT' ? 'does not exist' : code === 'EACCES' ? 'is not readable (permission denied)' : (error as Error).message;
+    throw new LocalFileError(`WAL_PATH ${walPath} ${why}`, { cause: error });
+  }
+  const info = await handle.stat();
+  if (!info.isFile()) {
+    await handle.close();
+    throw new LocalFileError(`WAL_PATH ${walPath} is not a regular file${info.isDirectory() ? ' (it is a directory)' : ''}`);
+  }
+  return { handle, size: info.size, mtime: info.mtimeMs / 1000 };
+}
+
+/** Compressed size is known only at the end, and a tar header needs it first: compress to memory. */
+async function compressToBuffer(source: Readable, kind: TransferCompression, level: number | undefined, hasher: Transform): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  await pipeline(source, createCompressor(kind, level), hasher, async (stream: AsyncIterable<Buffer>) => {
+    for await (const chunk of stream) chunks.push(chunk);
+  });
+  return Buffer.concat(chunks);
+}
+
+async function* walMembers(request: ArchiveRequest, name: string, file: Awaited<ReturnType<typeof openWal>>): AsyncGenerator<TarMemberSource> {
+  const hasher = createHashingPassThrough([request.checksum]);
+  const raw = file.handle.createReadStream({ autoClose: false });
+  if (request.compression) {
+    // The checksum covers the bytes on the wire, i.e. the compressed member.
+    const data = await compressToBuffer(raw, request.compression, request.compressionLevel, hasher);
+    yield { name, size: data.length, mtime: file.mtime, mode: 0o600, data };
+  } else {
+    // The segment is read once: hashed as a pass-through stage while it streams into the tar.
+    const data = pipelineCallback(raw, hasher, () => undefined);
+    yield { name, size: file.size, mtime: file.mtime, mode: 0o600, data };
+  }
+  const sums = Buffer.from(formatChecksumLines([{ name, hex: hasher.digests()[request.checksum] }]));
+  yield { name: CHECKSUM_FILE[request.checksum], size: sums.length, mtime: Date.now() / 1000, mode: 0o644, data: sums };
+}
+
+export async function archiveWal(request: ArchiveRequest): Promise<void> {
+  requireServerName(request.server);
+  const file = await openWal(request.walPath);
+  const name = basename(request.walPath);
+  try {
+    requireWalName(name, 'WAL file name (basename of WAL_PATH)');
+    const remote = request.transport.run(putWalArgs(request.server, request.configPath));
+    remote.stdout.pipe(request.stdout, { end: false });
+    let localError: unknown;
+    await pipeline(packTar(walMembers(request, name, file)), remote.stdin).catch((error: unknown) => {
+      // EPIPE means the remote stopped reading: its exit status says why. Anything else is ours.
+      if (errnoCode(error) !== 'EPIPE' && errnoCode(error) !== 'ERR_STREAM_PREMATURE_CLOSE') {
+        localError = error;
+        remote.abort();
+      }
+    });
+    const exit = await remote.done;
+    if (localError !== undefined) throw localError;
+    checkRemoteExit(exit, request.transport.label);
+  } finally {
+    await file.handle.close();
+  }
+}
+
+export function checkRemoteExit(exit: { status: number | undefined; transportError?: string }, label: string): void {
+  if (exit.transportError !== undefined || exit.status === undefined) {
+    throw new SshConnectError(`cannot reach the archive host ${label}: ${exit.transportError ?? 'unknown failure'}`);
+  }
+  if (exit.status !== 0) throw new RemoteCommandError(`remote 'barman put-wal' on ${label} failed with status ${exit.status}`, exit.status);
+}
+
+/** `--test`: the remote checks the server's configuration and prints its ready line. */
+export async function testArchive(request: Omit<ArchiveRequest, 'walPath' | 'checksum'>): Promise<number> {
+  requireServerName(request.server);
+  const remote = request.transport.run(putWalArgs(request.server, request.configPath, true));
+  remote.stdin.end();
+  remote.stdout.pipe(request.stdout, { end: false });
+  const exit = await remote.done;
+  if (exit.transportError !== undefined || exit.status === undefined) checkRemoteExit(exit, request.transport.label);
+  return exit.status ?? 1;
+}
