@@ -100,6 +100,12 @@ export class InvalidSegmentError extends WalshipError {
   override readonly code = 'INVALID_SEGMENT';
 }
 
+/** The 9.2/9.3 WAL safe dir is missing, not a plain directory, not ours, or not mode 0700. */
+export class SafeDirUnusableError extends WalshipError {
+  override readonly name = 'SafeDirUnusableError';
+  override readonly code = 'SAFE_DIR_UNUSABLE';
+}
+
 /** Narrows a caught value to an Error, wrapping anything else. */
 export const asError = (value: unknown): Error =>
   value instanceof Error ? value : new Error(String(value));

@@ -31,19 +31,34 @@ export function validateSshTarget(host: string, user: string, port: number | und
   if (port !== undefined && (!Number.isInteger(port) || port < 1 || port > 65535)) throw new UsageError(`invalid port ${port}`);
 }
 
-export function sshArgv(options: OpenSshOptions, remoteArgs: readonly string[]): string[] {
+/** What sshArgvFor needs: where to connect and how; no streams. */
+export type SshTargetOptions = Pick<OpenSshOptions, 'host' | 'user' | 'port' | 'reuseSeconds' | 'controlDir'> & {
+  /** -o ConnectTimeout: give up on an unreachable host after this long instead of the TCP default. */
+  connectTimeoutSeconds?: number;
+  /** Default true (-q). False keeps ssh's own diagnostics (connection refused, host key) on stderr. */
+  quiet?: boolean;
+};
+
+/** ssh's argv for running any remote argv; the argv becomes one command line only via quoteCommand. */
+export function sshArgvFor(options: SshTargetOptions, remoteArgv: readonly string[]): string[] {
   validateSshTarget(options.host, options.user, options.port);
   const argv: string[] = [];
   if (options.port !== undefined) argv.push('-p', String(options.port));
+  if (options.quiet !== false) argv.push('-q');
   // BatchMode: archive_command and restore_command have no terminal; fail instead of prompting.
-  argv.push('-q', '-T', '-o', 'BatchMode=yes');
+  argv.push('-T', '-o', 'BatchMode=yes');
+  if (options.connectTimeoutSeconds !== undefined) argv.push('-o', `ConnectTimeout=${options.connectTimeoutSeconds}`);
   if (options.reuseSeconds !== undefined && options.reuseSeconds > 0) {
     const dir = options.controlDir ?? '~/.ssh';
     argv.push('-o', 'ControlMaster=auto', '-o', `ControlPath=${dir}/walship-%C`, '-o', `ControlPersist=${options.reuseSeconds}`);
   }
-  argv.push(`${options.user}@${options.host}`, quoteCommand(['barman', ...remoteArgs]));
+  argv.push(`${options.user}@${options.host}`, quoteCommand(remoteArgv));
   return argv;
 }
+
+/** The remote side of walship-archive/-restore is always `barman ...` (or walship-server's alias). */
+export const sshArgv = (options: OpenSshOptions, remoteArgs: readonly string[]): string[] =>
+  sshArgvFor(options, ['barman', ...remoteArgs]);
 
 /** ssh exits 255 when it could not connect or the connection dropped. */
 const SSH_FAILURE = 255;
