@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# Installs what walship's tests run against (real PostgreSQL 15, OpenSSH, Debian's barman and
+# barman-cli) and the npm dependencies, doing nothing when everything is already there.
+set -euo pipefail
+
+cd "$(dirname "$0")/.."
+
+# Debian 12 packages. pgbench ships in postgresql-15 itself (dpkg -S /usr/lib/postgresql/15/bin/pgbench),
+# so postgresql-contrib is not needed. coreutils (timeout, which every test server runs under) is
+# Essential and always present; the rest can be missing from a minimal image.
+packages=(
+  postgresql-15      # initdb, postgres, pg_basebackup, pgbench (+ psql via postgresql-client-15)
+  openssh-server     # /usr/sbin/sshd, started by the tests on 127.0.0.1
+  openssh-client     # ssh, ssh-keygen
+  barman             # the real Barman server: put-wal/get-wal for compatibility tests
+  barman-cli         # the real barman-wal-archive / barman-wal-restore clients
+  bzip2 gzip tar     # reference tools that check what walship writes
+  python3            # barman and barman-cli are Python
+  procps             # ps/pgrep for diagnosing leftover processes
+  util-linux         # runuser
+)
+
+missing=()
+for pkg in "${packages[@]}"; do
+  status=$(dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null || true)
+  [ "$status" = "install ok installed" ] || missing+=("$pkg")
+done
+
+if [ ${#missing[@]} -gt 0 ]; then
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "install-deps: missing Debian packages: ${missing[*]}" >&2
+    echo "install-deps: the integration tests need them; run as root (or: sudo apt-get install ${missing[*]})" >&2
+    exit 1
+  fi
+  echo "install-deps: installing ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  # Package scripts may start the stock PostgreSQL cluster (port 5432) or sshd (port 22): left alone,
+  # the tests use servers of their own on other ports. The barman package adds /etc/cron.d/barman
+  # (`barman cron` each minute if cron runs): harmless, as tests never use /etc/barman.conf's servers.
+  apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+# npm dependencies: `npm ci` when node_modules is absent or older than the lockfile
+# (npm records each install in node_modules/.package-lock.json).
+if [ -f package-lock.json ]; then
+  if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+    echo "install-deps: npm ci"
+    npm ci --no-audit --no-fund
+  fi
+elif [ ! -d node_modules ] || [ package.json -nt node_modules ]; then
+  echo "install-deps: npm install (no package-lock.json)"
+  npm install --no-audit --no-fund
+fi

@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# The README's test command (`npm test`): install what the tests need, build, then run every test.
+# Extra arguments go to vitest, e.g. `npm test -- test/integration/harness.test.ts`.
+set -euo pipefail
+
+cd "$(dirname "$0")/.."
+bash scripts/install-deps.sh
+npx tsc -p tsconfig.json
+# exec: the exit status is vitest's own.
+exec npx vitest run "$@"
