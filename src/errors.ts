@@ -1,7 +1,7 @@
 // Typed failures shared by every walship command; each executable maps them to its exit status.
 
 export interface WalshipErrorOptions {
-  hint?: string;
+  hint?: string | undefined;
   cause?: unknown;
 }
 

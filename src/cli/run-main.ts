@@ -7,13 +7,9 @@ import { processIO, type CommandIO } from './io.js';
 /** Formats an error as the single `ERROR: ...` line (plus `HINT: ...` when the user can act). */
 export function formatError(error: unknown): string {
   const message = error instanceof Error ? error.message : String(error);
-  const hint = error instanceof WalshipError || hasHint(error) ? error.hint : undefined;
+  const hint = error instanceof WalshipError ? error.hint : undefined;
   return `ERROR: ${message}${hint ? `\nHINT: ${hint}` : ''}\n`;
 }
-
-/** Wire errors carry a hint without extending WalshipError. */
-const hasHint = (error: unknown): error is { hint: string | undefined } =>
-  error instanceof Error && typeof (error as { hint?: unknown }).hint === 'string';
 
 const flush = (stream: NodeJS.WritableStream): Promise<void> =>
   new Promise((resolve) => {

@@ -1,5 +1,7 @@
 // Typed errors for the wire format: a peer's tar stream or checksum file that walship refuses.
 
+import { WalshipError } from '../errors.js';
+
 /** Stable codes: callers branch on these, never on message text. */
 export type TarErrorCode =
   | 'TAR_TRUNCATED' // input ended inside a header or data, or before the end-of-archive blocks
@@ -20,18 +22,15 @@ export interface WireErrorOptions {
   cause?: unknown;
 }
 
-// Both classes keep the shape of the project's WalshipError (message, code, hint, cause) so
-// they can later extend it without changing any caller.
-abstract class WireError<Code extends string> extends Error {
-  readonly code: Code;
+/** Wire failures are WalshipErrors, so every cli prints them (and their hint) the same way. */
+abstract class WireError<Code extends string> extends WalshipError {
+  override readonly code: Code;
   readonly member: string | undefined;
-  readonly hint: string | undefined;
 
   constructor(code: Code, message: string, options: WireErrorOptions) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    super(message, { hint: options.hint, cause: options.cause });
     this.code = code;
     this.member = options.member;
-    this.hint = options.hint;
   }
 }
 
