@@ -52,7 +52,7 @@ export async function putWal(request: PutWalRequest): Promise<PublishOutcome[]> 
   const received = await receiveWalStream(input, server.incomingWalsDirectory, request.limits);
   const outcomes: PublishOutcome[] = [];
   try {
-    verifyChecksums(received);
+    await verifyChecksums(received);
     for (const file of received.files) outcomes.push(await publishWal(server, file, (request.now ?? (() => new Date()))()));
   } finally {
     // Whatever was not published (a failed check, an error midway) must not stay behind.

@@ -13,7 +13,8 @@ import { readTar, type TarLimits } from '../wire/tar-reader.js';
 export interface ReceivedWal {
   wal: WalName;
   temp: TempFile;
-  digests: Record<ChecksumAlgorithm, string>;
+  /** SHA-256 of the received bytes, computed while they streamed to disk. */
+  sha256: string;
 }
 
 export interface ReceivedStream {
@@ -56,10 +57,11 @@ export async function receiveWalStream(input: Readable, incomingDir: string, lim
         if (received.files.some((f) => f.wal.name === wal.name)) {
           throw new TarFormatError('TAR_BAD_HEADER', `WAL file ${wal.name} appears twice in the stream`, { member: wal.name });
         }
-        // Hash both: which checksum member the client sends is only known at the end of the stream.
-        const hasher = createHashingPassThrough(['sha256', 'md5']);
+        // SHA-256 while streaming (3.12+ clients send SHA256SUMS); which checksum member the client
+        // sends is only known at the end, and MD5 (older clients) costs a second read only then.
+        const hasher = createHashingPassThrough(['sha256']);
         const temp = await writeTempFile(join(incomingDir, wal.name), data, { stages: [hasher] });
-        received.files.push({ wal, temp, digests: hasher.digests() });
+        received.files.push({ wal, temp, sha256: hasher.digests().sha256 });
       },
       limits,
     );

@@ -1,11 +1,23 @@
 // Checks a received stream against its checksum member: every file has a line, every line a
 // file, every digest matches. Nothing is published unless all of it holds.
 
+import { createReadStream } from 'node:fs';
+import { pipeline } from 'node:stream/promises';
 import { ChecksumMismatchError } from '../errors.js';
-import { CHECKSUM_FILE, parseChecksumFile } from '../wire/checksums.js';
-import type { ReceivedStream } from './receive.js';
+import { CHECKSUM_FILE, createHashingPassThrough, parseChecksumFile, type ChecksumAlgorithm } from '../wire/checksums.js';
+import type { ReceivedStream, ReceivedWal } from './receive.js';
 
-export function verifyChecksums(received: ReceivedStream): void {
+/** The received file's digest: SHA-256 was taken in flight; MD5 is read back from the fsync'd temp file. */
+async function digestOf(file: ReceivedWal, algorithm: ChecksumAlgorithm): Promise<string> {
+  if (algorithm === 'sha256') return file.sha256;
+  const hasher = createHashingPassThrough(['md5']);
+  await pipeline(createReadStream(file.temp.path), hasher, async (chunks: AsyncIterable<Buffer>) => {
+    for await (const _ of chunks);
+  });
+  return hasher.digests().md5;
+}
+
+export async function verifyChecksums(received: ReceivedStream): Promise<void> {
   const { checksums, files } = received;
   if (!checksums) {
     throw new ChecksumMismatchError(`the stream has no ${CHECKSUM_FILE.sha256} or ${CHECKSUM_FILE.md5} member`, {
@@ -17,7 +29,7 @@ export function verifyChecksums(received: ReceivedStream): void {
   for (const file of files) {
     const expected = declared.get(file.wal.name);
     if (expected === undefined) throw new ChecksumMismatchError(`WAL file ${file.wal.name} has no line in ${label}`);
-    const actual = file.digests[checksums.algorithm];
+    const actual = await digestOf(file, checksums.algorithm);
     if (actual !== expected) {
       throw new ChecksumMismatchError(`checksum mismatch for ${file.wal.name}: ${label} says ${expected}, received bytes hash to ${actual}`, {
         hint: 'the transfer was corrupted; the archive is unchanged and PostgreSQL will retry',
