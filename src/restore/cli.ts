@@ -1,0 +1,98 @@
+// The process edge of walship-restore: argv, stderr lines, the exit status, and starting the
+// prefetch worker once WAL_DEST is delivered.
+
+import { dirname } from 'node:path';
+import { say, type CommandIO } from '../cli/io.js';
+import { formatError } from '../cli/run-main.js';
+import { requireServerName } from '../config/barman-config.js';
+import {
+  CompressionError,
+  DestinationUnusableError,
+  InvalidSegmentError,
+  InvalidServerNameError,
+  InvalidWalNameError,
+  RemoteCommandError,
+  SshConnectError,
+  UsageError,
+} from '../errors.js';
+import { validateSshTarget } from '../transport/openssh.js';
+import type { Transport } from '../transport/transport.js';
+import { requireWalName } from '../wal/name.js';
+import { parseRestoreArgs, type RestoreOptions } from './args.js';
+import { cleanupTempsOnSignal } from './interrupt.js';
+import { getWalArgs, createTransport } from './remote.js';
+import { restoreWal } from './restore.js';
+import { startPrefetch, openSpoolOrWarn } from './start-prefetch.js';
+import { throttleAfterFailure } from './throttle.js';
+
+type ErrorClass = abstract new (...args: never[]) => Error;
+
+/**
+ * Error → exit status. PostgreSQL treats any restore_command exit above 125 as fatal and aborts
+ * recovery (and a signal death likewise), so every status here is 1..3: "not available now".
+ */
+export const RESTORE_EXIT: ReadonlyArray<[ErrorClass, number]> = [
+  [DestinationUnusableError, 3],
+  [SshConnectError, 2],
+  [RemoteCommandError, 2],
+  [CompressionError, 2],
+  [InvalidSegmentError, 2],
+  [UsageError, 2],
+  [InvalidWalNameError, 2],
+  [InvalidServerNameError, 2],
+];
+export const EXIT_DELIVERED = 0;
+export const EXIT_NOT_FOUND = 1;
+/** An unexpected exception: 2, "could not fetch", never 0 and never above 125. */
+export const RESTORE_UNEXPECTED = 2;
+
+export const exitStatusFor = (error: unknown): number =>
+  RESTORE_EXIT.find(([type]) => error instanceof type)?.[1] ?? RESTORE_UNEXPECTED;
+
+export async function restoreMain(argv: string[], io: CommandIO): Promise<number> {
+  let options: RestoreOptions;
+  try {
+    const parsed = parseRestoreArgs(argv, io.stderr);
+    if (parsed === 'help') return 0;
+    options = parsed;
+  } catch (error) {
+    io.stderr.write(formatError(error));
+    return exitStatusFor(error);
+  }
+  const status = await runRestore(options, io).catch((error: unknown) => {
+    io.stderr.write(formatError(error));
+    return exitStatusFor(error);
+  });
+  await throttleAfterFailure(status, options.sleepSeconds, (line) => say(io, line));
+  return status;
+}
+
+async function runRestore(options: RestoreOptions, io: CommandIO): Promise<number> {
+  requireServerName(options.serverName);
+  if (options.transport === 'ssh') validateSshTarget(options.barmanHost, options.user, options.port);
+  const transport = createTransport(options, io.stderr, io.env);
+  try {
+    if (options.test) return await testConnection(transport, options, io);
+    const wal = requireWalName(options.walName, 'WAL_NAME');
+    const spool = options.jobs > 0 ? await openSpoolOrWarn(options, io) : undefined;
+    cleanupTempsOnSignal(() => [dirname(options.walDest), ...(spool ? [spool.dir] : [])]);
+    const result = await restoreWal(options, wal, { transport, spool, warn: (line) => say(io, line) });
+    if (result.kind === 'not-found') return EXIT_NOT_FOUND;
+    // Delivered: from here on nothing may turn the status into a failure.
+    if (spool && result.header) await startPrefetch(options, spool, wal, result.header.segmentSize, io);
+    return EXIT_DELIVERED;
+  } finally {
+    await transport.close();
+  }
+}
+
+/** -t: run `get-wal --test`, show its answer, exit 0 when the server is ready. */
+async function testConnection(transport: Transport, options: RestoreOptions, io: CommandIO): Promise<number> {
+  const command = transport.run(getWalArgs(options, { test: true }));
+  command.stdin.end();
+  command.stdout.on('data', (chunk: Buffer) => io.stdout.write(chunk));
+  const exit = await command.done;
+  if (exit.transportError !== undefined) throw new SshConnectError(exit.transportError);
+  if (exit.status === 0) return EXIT_DELIVERED;
+  throw new RemoteCommandError(`remote get-wal --test exited ${exit.status}`, exit.status ?? RESTORE_UNEXPECTED);
+}

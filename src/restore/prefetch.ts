@@ -1,0 +1,99 @@
+// One prefetch round: ask get-wal --peek which segments follow the one PostgreSQL just received,
+// then fetch those not yet spooled, JOBS at a time, each through temp → verify → rename.
+
+import pLimit from 'p-limit';
+import { join } from 'node:path';
+import { publishReplacing, discardTemp } from '../durable/durable-write.js';
+import type { Transport } from '../transport/transport.js';
+import { nextSegment, parseWalName, requireWalName, type WalName } from '../wal/name.js';
+import type { RestoreOptions } from './args.js';
+import { transferDecoders } from './decode.js';
+import { fetchVerified } from './fetch.js';
+import { readPrefetchRequest, type PrefetchRequest } from './prefetch-request.js';
+import { getWalArgs } from './remote.js';
+import { cleanupSpool, isSpooled, type Spool } from './spool.js';
+
+export type PrefetchOptions = Pick<RestoreOptions, 'config' | 'format' | 'partial' | 'serverName' | 'jobs'>;
+
+export interface PrefetchContext {
+  transport: Transport;
+  options: PrefetchOptions;
+  spool: Spool;
+  log(line: string): void;
+}
+
+export interface RoundReport {
+  removed: string[];
+  peeked: string[];
+  fetched: string[];
+  failed: string[];
+}
+
+/** Peek output is a few names; anything larger is not a peek answer. */
+const PEEK_OUTPUT_LIMIT = 64 * 1024;
+
+/** Names get-wal --peek lists from `from` on; [] when the remote fails (nothing to prefetch then). */
+export async function peekNames(transport: Transport, options: PrefetchOptions, from: WalName, count: number): Promise<string[]> {
+  const command = transport.run(getWalArgs(options, { peek: count, from: from.name }));
+  command.stdin.end();
+  let text = '';
+  command.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+    if (text.length < PEEK_OUTPUT_LIMIT) text += chunk;
+  });
+  const exit = await command.done;
+  if (exit.status !== 0) return [];
+  return text.split('\n').map((line) => line.trim()).filter((line) => parseWalName(line)?.kind === 'segment');
+}
+
+/** The segments after `requested` on its timeline that the archive has, at most `jobs` of them. */
+const isAfter = (wal: WalName, requested: WalName): boolean =>
+  wal.timeline === requested.timeline && (wal.log > requested.log || (wal.log === requested.log && wal.seg > requested.seg));
+
+export async function prefetchRound(ctx: PrefetchContext, request: PrefetchRequest): Promise<RoundReport> {
+  const requested = requireWalName(request.walName);
+  const removed = await cleanupSpool(ctx.spool, requested);
+  const start = nextSegment(requested, request.segmentSize);
+  const peeked = (await peekNames(ctx.transport, ctx.options, start, ctx.options.jobs))
+    .map((name) => requireWalName(name))
+    .filter((wal) => isAfter(wal, requested));
+  const missing: WalName[] = [];
+  for (const wal of peeked) if (!(await isSpooled(ctx.spool, wal.name))) missing.push(wal);
+  const limit = pLimit(Math.max(1, ctx.options.jobs));
+  const outcomes = await Promise.all(missing.map((wal) => limit(() => fetchIntoSpool(ctx, wal))));
+  return {
+    removed,
+    peeked: peeked.map((wal) => wal.name),
+    fetched: missing.filter((_, i) => outcomes[i]).map((wal) => wal.name),
+    failed: missing.filter((_, i) => !outcomes[i]).map((wal) => wal.name),
+  };
+}
+
+/** Has PostgreSQL already asked for this segment (or a later one) since the round began? */
+async function isConsumed(ctx: PrefetchContext, wal: WalName): Promise<boolean> {
+  const latest = await readPrefetchRequest(ctx.spool);
+  return latest !== undefined && !isAfter(wal, requireWalName(latest.walName));
+}
+
+/** Fetches one segment into the spool; false (and a log line) when it could not. */
+async function fetchIntoSpool(ctx: PrefetchContext, wal: WalName): Promise<boolean> {
+  try {
+    // A restore may have fetched it directly while it waited its turn: do not spool it for nothing.
+    if (await isConsumed(ctx, wal)) return true;
+    const args = getWalArgs(ctx.options, { fetch: wal.name });
+    const result = await fetchVerified(ctx.transport, args, wal, join(ctx.spool.dir, wal.name), transferDecoders(ctx.options.format));
+    if (result.kind === 'remote-failed') {
+      ctx.log(`prefetch of ${wal.name}: remote get-wal exited ${result.status}`);
+      return false;
+    }
+    try {
+      await publishReplacing(result.temp);
+    } catch (error) {
+      await discardTemp(result.temp);
+      throw error;
+    }
+    return true;
+  } catch (error) {
+    ctx.log(`prefetch of ${wal.name} failed: ${(error as Error).message}`);
+    return false;
+  }
+}

@@ -1,0 +1,36 @@
+// The remote get-wal command as an argument vector, and the transport that runs it.
+
+import type { Writable } from 'node:stream';
+import { localTransport, type ServerEntry } from '../transport/local.js';
+import { openSshTransport } from '../transport/openssh.js';
+import type { Transport } from '../transport/transport.js';
+import type { RestoreOptions } from './args.js';
+
+/** What a get-wal call asks for besides the options every call shares. */
+export type GetWalMode = { fetch: string } | { peek: number; from: string } | { test: true };
+
+/** `barman [--config CONFIG] get-wal [options] SERVER_NAME WAL_NAME`; the transport quotes each word. */
+export function getWalArgs(options: Pick<RestoreOptions, 'config' | 'format' | 'partial' | 'serverName'>, mode: GetWalMode): string[] {
+  const args = options.config === undefined ? [] : ['--config', options.config];
+  args.push('get-wal');
+  if ('test' in mode) return [...args, '--test', options.serverName, 'dummy_wal_name'];
+  if ('peek' in mode) args.push('--peek', String(mode.peek));
+  else if (options.format === 'gzip') args.push('--gzip');
+  else if (options.format === 'bzip2') args.push('--bzip2');
+  else if (options.format === 'keep') args.push('--keep-compression');
+  if (options.partial) args.push('--partial');
+  args.push(options.serverName, 'peek' in mode ? mode.from : mode.fetch);
+  return args;
+}
+
+/** Loads walship-server's dispatcher lazily: only the local transport needs it. */
+const loadServer = async (): Promise<ServerEntry> => (await import('../server/cli.js')).serverMain;
+
+export function createTransport(
+  options: Pick<RestoreOptions, 'transport' | 'barmanHost' | 'user' | 'port'>,
+  stderr: Writable,
+  env: NodeJS.ProcessEnv,
+): Transport {
+  if (options.transport === 'local') return localTransport(stderr, env, loadServer);
+  return openSshTransport({ host: options.barmanHost, user: options.user, port: options.port, stderr });
+}

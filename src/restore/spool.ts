@@ -1,0 +1,112 @@
+// The prefetch spool: one private directory per (ssh user, Barman host, port, config, server), so
+// clusters restoring from different servers never see each other's segments. Only complete,
+// verified segments ever carry a WAL name here; everything in flight has a temp name.
+
+import { createHash } from 'node:crypto';
+import { lstat, mkdir, readdir, rename, unlink } from 'node:fs/promises';
+import { join } from 'node:path';
+import { isTempName, type TempFile } from '../durable/durable-write.js';
+import { errnoCode } from '../errors.js';
+import { checkSegment, type SegmentHeader } from '../wal/header.js';
+import { parseWalName, type WalName } from '../wal/name.js';
+import { readHead } from './fetch.js';
+import { isProcessAlive } from './process-alive.js';
+
+export interface Spool {
+  /** The namespace directory, mode 0700, owned by us. */
+  readonly dir: string;
+}
+
+export interface SpoolKey {
+  user: string;
+  barmanHost: string;
+  port: number | undefined;
+  config: string | undefined;
+  serverName: string;
+}
+
+/** Percent-encodes all but [A-Za-z0-9_-] (and a leading dot), so no key can climb out or collide. */
+const encodePart = (text: string): string =>
+  [...Buffer.from(text, 'utf8')].map((byte) => {
+    const char = String.fromCharCode(byte);
+    return /[A-Za-z0-9_-]/.test(char) ? char : `%${byte.toString(16).toUpperCase().padStart(2, '0')}`;
+  }).join('').replace(/^\./, '%2E');
+
+/** e.g. `barman@backup.example_22/pg` or, with -c, `barman@backup.example/pg+1a2b3c4d`. */
+export function spoolNamespace(key: SpoolKey): string {
+  const host = `${encodePart(key.user)}@${encodePart(key.barmanHost)}${key.port === undefined ? '' : `_${key.port}`}`;
+  const config = key.config === undefined ? '' : `+${createHash('sha256').update(key.config).digest('hex').slice(0, 8)}`;
+  return join(host, `${encodePart(key.serverName)}${config}`);
+}
+
+/**
+ * Creates (if needed) and checks the namespace directory. Refuses one that is a symlink, not ours,
+ * or writable by others: a shared /var/tmp must not let another account plant segments for us.
+ */
+export async function openSpool(spoolDir: string, namespace: string): Promise<Spool> {
+  const dir = join(spoolDir, namespace);
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  for (const path of [join(dir, '..'), dir]) {
+    const info = await lstat(path);
+    const mine = process.getuid === undefined || info.uid === process.getuid();
+    if (!info.isDirectory() || !mine || (info.mode & 0o022) !== 0) {
+      throw new Error(`spool directory ${path} is not a directory owned by this user and closed to others`);
+    }
+  }
+  return { dir };
+}
+
+/**
+ * Takes the spooled copy of `wal` for ourselves by renaming it to a temp name (only one of several
+ * concurrent restores can win), then checks it. A file that is not the complete segment its name
+ * claims is deleted and reported, never delivered. Undefined when there is no usable copy.
+ */
+export async function claimSpooled(spool: Spool, wal: WalName, warn: (line: string) => void): Promise<{ temp: TempFile; header: SegmentHeader } | undefined> {
+  if (wal.kind !== 'segment') return undefined;
+  const finalPath = join(spool.dir, wal.name);
+  const path = join(spool.dir, `.${wal.name}.${process.pid}.claimed.walship-tmp`);
+  try {
+    await rename(finalPath, path);
+  } catch (error) {
+    if (errnoCode(error) === 'ENOENT') return undefined;
+    throw error;
+  }
+  const size = (await lstat(path)).size;
+  const check = checkSegment(wal, await readHead(path), size);
+  if (check.ok) return { temp: { path, finalPath, size }, header: check.header };
+  warn(`WARNING: discarded spooled ${wal.name}: ${check.reason}; fetching it again`);
+  await unlink(path).catch(() => undefined);
+  return undefined;
+}
+
+/** Is a complete copy of `name` spooled? (Published names are only ever complete.) */
+export const isSpooled = async (spool: Spool, name: string): Promise<boolean> =>
+  (await lstat(join(spool.dir, name)).catch(() => undefined))?.isFile() === true;
+
+/** The pid a temp name was written by: `.<name>.<pid>.<tag>.walship-tmp` (durable-write's pattern). */
+export const tempOwner = (entry: string): number | undefined => {
+  const pid = entry.split('.').at(-3);
+  return pid !== undefined && /^\d+$/.test(pid) ? Number(pid) : undefined;
+};
+
+/** Same timeline, at or before `requested`: PostgreSQL has moved past it. */
+const isConsumed = (wal: WalName, requested: WalName): boolean =>
+  wal.log < requested.log || (wal.log === requested.log && wal.seg <= requested.seg);
+
+/**
+ * Removes what PostgreSQL can no longer ask for: segments up to and including `requested`, segments
+ * of other timelines, and temp files whose writer is gone (a kill -9 mid-prefetch). Returns the names removed.
+ */
+export async function cleanupSpool(spool: Spool, requested: WalName): Promise<string[]> {
+  const removed: string[] = [];
+  for (const entry of await readdir(spool.dir)) {
+    const wal = parseWalName(entry);
+    const stale = wal
+      ? wal.kind === 'segment' && (wal.timeline !== requested.timeline || isConsumed(wal, requested))
+      : isTempName(entry) && !isProcessAlive(tempOwner(entry));
+    if (!stale) continue;
+    await unlink(join(spool.dir, entry)).catch(() => undefined);
+    removed.push(entry);
+  }
+  return removed;
+}

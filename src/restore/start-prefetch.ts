@@ -1,0 +1,45 @@
+// Glue between a finished restore and the prefetch worker: open the spool (or warn and go without),
+// leave the request, and start a worker unless a live one already holds the namespace lock.
+
+import type { CommandIO } from '../cli/io.js';
+import { say } from '../cli/io.js';
+import type { WalName } from '../wal/name.js';
+import type { RestoreOptions } from './args.js';
+import { isLockLive, readLockHolder } from './prefetch-lock.js';
+import { writePrefetchRequest } from './prefetch-request.js';
+import { openSpool, spoolNamespace, type Spool } from './spool.js';
+import { spawnPrefetchWorker } from './worker.js';
+
+/** An unusable spool never fails a restore: the segment is still delivered, prefetch is skipped. */
+export async function openSpoolOrWarn(options: RestoreOptions, io: CommandIO): Promise<Spool | undefined> {
+  try {
+    return await openSpool(options.spoolDir, spoolNamespace(options));
+  } catch (error) {
+    say(io, `WARNING: prefetch skipped: cannot use spool directory ${options.spoolDir}: ${(error as Error).message}`);
+    return undefined;
+  }
+}
+
+/** Never throws: WAL_DEST is already delivered, so a prefetch problem is only a warning. */
+export async function startPrefetch(options: RestoreOptions, spool: Spool, wal: WalName, segmentSize: number, io: CommandIO): Promise<void> {
+  if (wal.kind !== 'segment') return;
+  try {
+    await writePrefetchRequest(spool, { walName: wal.name, segmentSize });
+    if (isLockLive(await readLockHolder(spool.dir))) return;
+    spawnPrefetchWorker({ ...pickJob(options), spoolDir: spool.dir }, io.env);
+  } catch (error) {
+    say(io, `WARNING: prefetch skipped: ${(error as Error).message}`);
+  }
+}
+
+const pickJob = (o: RestoreOptions) => ({
+  config: o.config,
+  format: o.format,
+  partial: o.partial,
+  serverName: o.serverName,
+  jobs: o.jobs,
+  transport: o.transport,
+  barmanHost: o.barmanHost,
+  user: o.user,
+  port: o.port,
+});
