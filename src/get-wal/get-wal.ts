@@ -45,6 +45,6 @@ const peekSources = (dirs: ServerDirectories) => ({
     const located = await openFirstExisting(candidatePaths(dirs, wal, false));
     if (!located) return undefined;
     await located.handle.close();
-    return storedSegmentSize(located.path);
+    return storedSegmentSize(located.path, wal);
   },
 });

@@ -7,7 +7,7 @@ import { pipeline } from 'node:stream/promises';
 import { createCompressor, createDecompressor, type TransferCompression } from '../codec/codecs.js';
 import { detectCompression, MAGIC_LENGTH, type StoredFormat } from '../codec/detect.js';
 import { writeFileDurably } from '../durable/durable-write.js';
-import { DestinationUnusableError, errnoCode } from '../errors.js';
+import { CompressionError, DestinationUnusableError, errnoCode } from '../errors.js';
 import type { LocatedWal } from './locate.js';
 
 /** What the client asked for: plain bytes, gzip, bzip2, or the stored bytes untouched. */
@@ -30,11 +30,17 @@ async function storedFormatOf(wal: LocatedWal): Promise<StoredFormat> {
   return detectCompression(buffer.subarray(0, bytesRead));
 }
 
+/** zlib names a corrupt stored file only by its error code; say which file it was. */
+const asDecodeError = (error: unknown, wal: LocatedWal): unknown =>
+  errnoCode(error)?.startsWith('Z_') ? new CompressionError(`cannot decompress ${wal.path}: ${(error as Error).message}`, { cause: error }) : error;
+
 /** Streams the file to `out` without ending it: stdout belongs to the process (or the local transport). */
 export async function sendToStream(wal: LocatedWal, output: OutputFormat, out: Writable): Promise<void> {
   const stages = conversionStages(await storedFormatOf(wal), output);
   const source = wal.handle.createReadStream({ start: 0, autoClose: false });
-  await pipeline([source, ...stages, out], { end: false });
+  await pipeline([source, ...stages, out], { end: false }).catch((error: unknown) => {
+    throw asDecodeError(error, wal);
+  });
 }
 
 /** Writes DIR/<name> through temp → fsync → rename, so a reader never sees half a file. */
@@ -49,7 +55,7 @@ export async function sendToDirectory(wal: LocatedWal, output: OutputFormat, dir
     if (code === 'ENOENT' || code === 'EACCES' || code === 'ENOTDIR' || code === 'EROFS' || code === 'EPERM' || code === 'ENOSPC') {
       throw new DestinationUnusableError(`Unable to write '${destination}': ${(error as Error).message}`, { cause: error });
     }
-    throw error;
+    throw asDecodeError(error, wal);
   }
   return destination;
 }

@@ -1,11 +1,13 @@
 // Reads the first bytes of a stored WAL file as PostgreSQL wrote them, decompressing when the
 // archive keeps it compressed, so --peek can learn the segment size from the long page header.
 
+import { createReadStream } from 'node:fs';
 import { open } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import { createDecompressor } from '../codec/codecs.js';
 import { detectCompression, MAGIC_LENGTH } from '../codec/detect.js';
-import { readSegmentHeader, LONG_HEADER_SIZE } from '../wal/header.js';
+import { checkSegment, readSegmentHeader, LONG_HEADER_SIZE } from '../wal/header.js';
+import type { WalName } from '../wal/name.js';
 
 /** Collects `length` bytes from a stream, then stops it; fewer if the stream ends first. */
 async function takeBytes(stream: Readable, length: number): Promise<Buffer> {
@@ -26,26 +28,41 @@ async function takeBytes(stream: Readable, length: number): Promise<Buffer> {
 /** The first `length` uncompressed bytes of `path`; undefined when unreadable or undecodable. */
 export async function readStoredHead(path: string, length = LONG_HEADER_SIZE): Promise<Buffer | undefined> {
   try {
-    const handle = await open(path, 'r');
-    const { buffer, bytesRead } = await handle.read(Buffer.alloc(MAGIC_LENGTH), 0, MAGIC_LENGTH, 0);
-    const format = detectCompression(buffer.subarray(0, bytesRead));
-    const raw = handle.createReadStream({ start: 0, autoClose: true });
+    const format = detectCompression(await readFirstBytes(path, MAGIC_LENGTH));
+    const raw = createReadStream(path);
     if (format === 'none') return await takeBytes(raw, length);
-    const decoder = createDecompressor(format);
-    raw.pipe(decoder);
-    // A decoder we stop early complains about the cut input; the bytes we took are what matters.
-    decoder.on('error', () => undefined);
     raw.on('error', () => undefined);
-    const head = await takeBytes(decoder, length);
-    raw.destroy();
-    return head;
+    try {
+      const decoder = createDecompressor(format);
+      // A decoder we stop early complains about the cut input; the bytes we took are what matters.
+      decoder.on('error', () => undefined);
+      return await takeBytes(raw.pipe(decoder), length);
+    } finally {
+      raw.destroy();
+    }
   } catch {
     return undefined;
   }
 }
 
-/** The segment size recorded in the stored file's long page header, if it has one. */
-export async function storedSegmentSize(path: string): Promise<number | undefined> {
+async function readFirstBytes(path: string, length: number): Promise<Buffer> {
+  const handle = await open(path, 'r');
+  try {
+    const { buffer, bytesRead } = await handle.read(Buffer.alloc(length), 0, length, 0);
+    return buffer.subarray(0, bytesRead);
+  } finally {
+    await handle.close();
+  }
+}
+
+/**
+ * The segment size recorded in the stored file's long page header, trusted only when the rest of
+ * the header (magic, page address, timeline) says the file is the segment `wal` names.
+ */
+export async function storedSegmentSize(path: string, wal: WalName): Promise<number | undefined> {
   const head = await readStoredHead(path);
-  return head === undefined ? undefined : readSegmentHeader(head)?.segmentSize;
+  const header = head === undefined ? undefined : readSegmentHeader(head);
+  if (head === undefined || header === undefined) return undefined;
+  const check = checkSegment(wal, head, header.segmentSize);
+  return check.ok ? check.header.segmentSize : undefined;
 }
