@@ -61,14 +61,20 @@ async function dropEarlierTaken(dir: string, keep: string): Promise<void> {
   if (removed > 0) await fsyncDir(dir);
 }
 
-/** One probe: take `<name>.done` if it is there, or accept an earlier take of the same name. */
+/**
+ * One probe: take `<name>.done` if it is there, or accept an earlier take of the same name. Only
+ * regular files count: a directory or symlink under a marker's name was not made by mark.
+ */
 async function takeMarker(dir: string, name: string): Promise<SafeReason | undefined> {
-  try {
-    await rename(markerPath(dir, name), takenPath(dir, name));
-    await fsyncDir(dir);
-    return 'marker';
-  } catch (error) {
-    if (errnoCode(error) !== 'ENOENT') throw error;
+  if (await isRegularFile(markerPath(dir, name))) {
+    try {
+      await rename(markerPath(dir, name), takenPath(dir, name));
+      await fsyncDir(dir);
+      return 'marker';
+    } catch (error) {
+      // Gone in between (sweep): fall through to the taken marker, if any.
+      if (errnoCode(error) !== 'ENOENT') throw error;
+    }
   }
   return (await isRegularFile(takenPath(dir, name))) ? 'taken-before' : undefined;
 }

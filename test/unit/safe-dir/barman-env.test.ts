@@ -1,3 +1,4 @@
+// notify's reading of Barman's archive hook environment (barman/hooks.py).
 import { describe, expect, it } from 'vitest';
 import { planNotify } from '../../../src/safe-dir/barman-env.js';
 

@@ -1,4 +1,5 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+// check: taking markers, the .archived life cycle, exempt names, invalid names.
+import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { InvalidWalNameError, SafeDirUnusableError } from '../../../src/errors.js';
@@ -56,12 +57,13 @@ describe('check: archive_command succeeds only for what Barman marked', () => {
     expect(Date.now() - started).toBeGreaterThanOrEqual(590);
   });
 
-  it('does not accept a taken marker that is a symlink', async () => {
+  it('does not accept a marker or a taken marker that is a symlink or a directory', async () => {
     const { dir, parent } = makeSafeDir();
     writeFileSync(join(parent, 'elsewhere'), '');
-    const { symlinkSync } = await import('node:fs');
     symlinkSync(join(parent, 'elsewhere'), join(dir, `${SEG}.archived`));
+    mkdirSync(join(dir, `${SEG}.done`));
     expect(await check(dir, SEG)).toMatchObject({ safe: false });
+    expect(entries(dir)).toEqual([`${SEG}.archived`, `${SEG}.done`]);
   });
 });
 

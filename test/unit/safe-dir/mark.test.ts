@@ -1,3 +1,4 @@
+// mark: durable marker, idempotence, re-validation of the name on the PostgreSQL host.
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';

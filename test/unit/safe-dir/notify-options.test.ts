@@ -1,3 +1,4 @@
+// notify's ssh target from flags, WALSHIP_SAFE_DIR_* and defaults, and the exact ssh argv.
 import { describe, expect, it } from 'vitest';
 import { UsageError } from '../../../src/errors.js';
 import { resolveNotifyOptions } from '../../../src/safe-dir/notify.js';

@@ -1,3 +1,4 @@
+// The wait loop of `check --wait`: steps, deadline, first-probe behaviour.
 import { describe, expect, it } from 'vitest';
 import { pollUntil } from '../../../src/safe-dir/poll.js';
 

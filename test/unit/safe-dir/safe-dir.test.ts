@@ -1,3 +1,4 @@
+// The safe dir: default location, refusals (missing, file, symlink, mode, owner), entry names.
 import { chmodSync, mkdirSync, mkdtempSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

@@ -1,3 +1,4 @@
+// sweep: which markers, taken markers and temp files go, against a fake data directory.
 import { mkdirSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
