@@ -27,7 +27,7 @@ export interface RestoreOptions {
 }
 
 export const DEFAULT_SPOOL_DIR = '/var/tmp/walrestore';
-const USAGE = 'usage: walship-restore [-U USER] [--port PORT] [-s SECONDS] [-p JOBS] [--spool-dir DIR] [-P] [-z|-j|--keep-compression] [-c CONFIG] [-t] BARMAN_HOST SERVER_NAME WAL_NAME WAL_DEST';
+const SYNOPSIS = '[-U USER] [--port PORT] [-s SECONDS] [-p JOBS] [--spool-dir DIR] [-P] [-z|-j|--keep-compression] [-c CONFIG] [-t] [--transport ssh|local] BARMAN_HOST SERVER_NAME WAL_NAME WAL_DEST';
 
 const integerIn = (min: number, max: number) => (value: string): number => {
   if (!/^\d+$/.test(value) || Number(value) < min || Number(value) > max) {
@@ -43,6 +43,7 @@ export function parseRestoreArgs(argv: readonly string[], stderr: Writable): Res
   const program = new Command('walship-restore')
     .exitOverride()
     .configureOutput({ writeOut: (text) => stderr.write(text), writeErr: (text) => stderr.write(text), outputError: () => undefined })
+    .usage(SYNOPSIS)
     .argument('<BARMAN_HOST>')
     .argument('<SERVER_NAME>')
     .argument('<WAL_NAME>', "PostgreSQL's %f")
@@ -66,7 +67,7 @@ export function parseRestoreArgs(argv: readonly string[], stderr: Writable): Res
     program.parse([...argv], { from: 'user' });
   } catch (error) {
     if (error instanceof CommanderError && error.exitCode === 0) return 'help';
-    if (error instanceof CommanderError) throw new UsageError(error.message.replace(/^error: /, ''), { hint: USAGE });
+    if (error instanceof CommanderError) throw new UsageError(error.message.replace(/^error: /, ''), { hint: `usage: walship-restore ${SYNOPSIS}` });
     throw error;
   }
   const o = program.opts<{ user: string; port?: number; sleep: number; parallel: number; spoolDir: string; partial?: boolean; config?: string; test?: boolean; transport: 'ssh' | 'local' }>();

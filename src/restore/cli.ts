@@ -94,5 +94,7 @@ async function testConnection(transport: Transport, options: RestoreOptions, io:
   const exit = await command.done;
   if (exit.transportError !== undefined) throw new SshConnectError(exit.transportError);
   if (exit.status === 0) return EXIT_DELIVERED;
+  // 1 is get-wal's "cannot serve this server" (unknown, inactive), as for a fetch.
+  if (exit.status === 1) return EXIT_NOT_FOUND;
   throw new RemoteCommandError(`remote get-wal --test exited ${exit.status}`, exit.status ?? RESTORE_UNEXPECTED);
 }

@@ -52,7 +52,9 @@ export async function fetchToTemp(transport: Transport, args: readonly string[],
   );
   const [written, exit] = await Promise.all([writing, command.done]);
   const temp = 'temp' in written ? written.temp : undefined;
-  if (exit.transportError !== undefined && !abortedByUs) {
+  // We stopped the remote ourselves: whatever its exit says is a consequence, our error is the cause.
+  if (abortedByUs && 'error' in written) throw classifyWriteError(written.error, finalPath);
+  if (exit.transportError !== undefined) {
     if (temp) await discardTemp(temp);
     throw new SshConnectError(exit.transportError);
   }

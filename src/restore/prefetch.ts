@@ -26,6 +26,7 @@ export interface RoundReport {
   removed: string[];
   peeked: string[];
   fetched: string[];
+  /** Could not be fetched or failed the segment check (logged); a later round tries again. */
   failed: string[];
 }
 
@@ -63,8 +64,8 @@ export async function prefetchRound(ctx: PrefetchContext, request: PrefetchReque
   return {
     removed,
     peeked: peeked.map((wal) => wal.name),
-    fetched: missing.filter((_, i) => outcomes[i]).map((wal) => wal.name),
-    failed: missing.filter((_, i) => !outcomes[i]).map((wal) => wal.name),
+    fetched: missing.filter((_, i) => outcomes[i] === 'fetched').map((wal) => wal.name),
+    failed: missing.filter((_, i) => outcomes[i] === 'failed').map((wal) => wal.name),
   };
 }
 
@@ -74,16 +75,16 @@ async function isConsumed(ctx: PrefetchContext, wal: WalName): Promise<boolean> 
   return latest !== undefined && !isAfter(wal, requireWalName(latest.walName));
 }
 
-/** Fetches one segment into the spool; false (and a log line) when it could not. */
-async function fetchIntoSpool(ctx: PrefetchContext, wal: WalName): Promise<boolean> {
+/** Fetches one segment into the spool; 'failed' (and a log line) when it could not. */
+async function fetchIntoSpool(ctx: PrefetchContext, wal: WalName): Promise<'fetched' | 'skipped' | 'failed'> {
   try {
     // A restore may have fetched it directly while it waited its turn: do not spool it for nothing.
-    if (await isConsumed(ctx, wal)) return true;
+    if (await isConsumed(ctx, wal)) return 'skipped';
     const args = getWalArgs(ctx.options, { fetch: wal.name });
     const result = await fetchVerified(ctx.transport, args, wal, join(ctx.spool.dir, wal.name), transferDecoders(ctx.options.format));
     if (result.kind === 'remote-failed') {
       ctx.log(`prefetch of ${wal.name}: remote get-wal exited ${result.status}`);
-      return false;
+      return 'failed';
     }
     try {
       await publishReplacing(result.temp);
@@ -91,9 +92,9 @@ async function fetchIntoSpool(ctx: PrefetchContext, wal: WalName): Promise<boole
       await discardTemp(result.temp);
       throw error;
     }
-    return true;
+    return 'fetched';
   } catch (error) {
     ctx.log(`prefetch of ${wal.name} failed: ${(error as Error).message}`);
-    return false;
+    return 'failed';
   }
 }

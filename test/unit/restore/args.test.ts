@@ -1,0 +1,70 @@
+// walship-restore's command line: barman-wal-restore's flags and defaults, plus --transport.
+import { PassThrough } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import { UsageError } from '../../../src/errors.js';
+import { DEFAULT_SPOOL_DIR, parseRestoreArgs } from '../../../src/restore/args.js';
+
+const positional = ['backup', 'pg', '000000010000000000000002', 'pg_wal/RECOVERYXLOG'];
+const parse = (argv: string[]) => parseRestoreArgs(argv, new PassThrough());
+
+describe('parseRestoreArgs', () => {
+  it('has barman-wal-restore defaults: user barman, no prefetch, /var/tmp/walrestore, plain, ssh', () => {
+    expect(parse(positional)).toEqual({
+      user: 'barman',
+      port: undefined,
+      sleepSeconds: 0,
+      jobs: 0,
+      spoolDir: DEFAULT_SPOOL_DIR,
+      partial: false,
+      format: 'plain',
+      config: undefined,
+      test: false,
+      transport: 'ssh',
+      barmanHost: 'backup',
+      serverName: 'pg',
+      walName: '000000010000000000000002',
+      walDest: 'pg_wal/RECOVERYXLOG',
+    });
+    expect(DEFAULT_SPOOL_DIR).toBe('/var/tmp/walrestore');
+  });
+
+  it('reads every flag, short and long', () => {
+    const short = parse(['-U', 'bm', '--port', '2222', '-s', '5', '-p', '8', '--spool-dir', '/s', '-P', '-z', '-c', '/etc/b.conf', '-t', ...positional]);
+    const long = parse(['--user', 'bm', '--port', '2222', '--sleep', '5', '--parallel', '8', '--spool-dir', '/s', '--partial', '--gzip', '--config', '/etc/b.conf', '--test', ...positional]);
+    for (const options of [short, long]) {
+      expect(options).toMatchObject({ user: 'bm', port: 2222, sleepSeconds: 5, jobs: 8, spoolDir: '/s', partial: true, format: 'gzip', config: '/etc/b.conf', test: true });
+    }
+  });
+
+  it('lets the last of -z, -j, --keep-compression win, as argparse store_const does', () => {
+    expect(parse(['-z', '-j', ...positional])).toMatchObject({ format: 'bzip2' });
+    expect(parse(['-j', '-z', ...positional])).toMatchObject({ format: 'gzip' });
+    expect(parse(['-z', '--keep-compression', ...positional])).toMatchObject({ format: 'keep' });
+  });
+
+  it('takes --transport local', () => {
+    expect(parse(['--transport', 'local', ...positional])).toMatchObject({ transport: 'local' });
+  });
+
+  it.each([
+    [['--transport', 'ftp', ...positional]],
+    [['-p', 'x', ...positional]],
+    [['-p', '-1', ...positional]],
+    [['--port', '0', ...positional]],
+    [['--port', '70000', ...positional]],
+    [['-s', 'soon', ...positional]],
+    [['--bogus', ...positional]],
+    [positional.slice(0, 3)],
+    [[...positional, 'extra']],
+  ])('refuses %j with a UsageError', (argv) => {
+    expect(() => parse(argv)).toThrow(UsageError);
+  });
+
+  it('answers --help with usage on stderr, nothing on stdout', () => {
+    const stderr = new PassThrough();
+    let text = '';
+    stderr.on('data', (chunk: Buffer) => (text += chunk.toString()));
+    expect(parseRestoreArgs(['--help'], stderr)).toBe('help');
+    expect(text).toMatch(/BARMAN_HOST SERVER_NAME WAL_NAME WAL_DEST/);
+  });
+});

@@ -1,0 +1,173 @@
+// walship-restore's exit statuses, row by row, run in-process against a local archive
+// (--transport local), plus the ssh rows through a real ssh client that cannot connect.
+import { mkdir, mkdtemp, readdir, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import {
+  CompressionError,
+  DestinationUnusableError,
+  InvalidSegmentError,
+  InvalidServerNameError,
+  InvalidWalNameError,
+  RemoteCommandError,
+  SshConnectError,
+  UsageError,
+} from '../../../src/errors.js';
+import { exitStatusFor, RESTORE_EXIT, RESTORE_UNEXPECTED, restoreMain } from '../../../src/restore/cli.js';
+import { makeLocalArchive, type LocalArchive } from '../../fixtures/restore/archive.js';
+import { MiB } from '../../fixtures/restore/segments.js';
+import { captureIO } from '../get-wal/io.js';
+
+let archive: LocalArchive;
+let dest = '';
+let destDir = '';
+const seg = '000000010000000000000005';
+let segment: Buffer;
+
+beforeAll(async () => {
+  archive = await makeLocalArchive();
+  segment = await archive.store(seg, { size: MiB });
+  await archive.store('000000010000000000000006', { size: MiB, bytes: (await import('../../fixtures/restore/segments.js')).makeSegment('000000010000000000000006', { size: MiB }).subarray(0, MiB / 2) });
+  const gz = gzipSync((await import('../../fixtures/restore/segments.js')).makeSegment('000000010000000000000007', { size: MiB }));
+  gz.fill(0x55, 100, 1000);
+  await archive.store('000000010000000000000007', { bytes: gz });
+});
+
+beforeEach(async () => {
+  destDir = await mkdtemp(join(tmpdir(), 'walship-restore-cli-'));
+  dest = join(destDir, 'RECOVERYXLOG');
+});
+
+async function restore(args: string[]) {
+  const captured = captureIO(process.env);
+  const status = await restoreMain(args, captured.io);
+  return { status, stdout: captured.stdout(), stderr: captured.stderr() };
+}
+
+const local = (...flags: string[]) => ['--transport', 'local', '-c', archive.configPath, ...flags];
+
+describe('walship-restore exit statuses', () => {
+  it('0: delivers the segment byte for byte, with no temp file beside it', async () => {
+    const r = await restore([...local(), 'backup', 'pg', seg, dest]);
+    expect(r).toMatchObject({ status: 0, stderr: '' });
+    expect((await readFile(dest)).equals(segment)).toBe(true);
+    expect(await readdir(destDir)).toEqual(['RECOVERYXLOG']);
+  });
+
+  it('1: a segment not in the archive; WAL_DEST is not created', async () => {
+    const r = await restore([...local(), 'backup', 'pg', '000000010000000000000009', dest]);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toBe("ERROR: WAL file '000000010000000000000009' not found in server 'pg'\n");
+    expect(await readdir(destDir)).toEqual([]);
+  });
+
+  it('1: an unknown server (the remote answers 1)', async () => {
+    const r = await restore([...local(), 'backup', 'nope', seg, dest]);
+    expect(r).toMatchObject({ status: 1, stderr: "ERROR: Unknown server 'nope'\n" });
+  });
+
+  it('2: a truncated segment that the archive sent as a success is not delivered', async () => {
+    const r = await restore([...local(), 'backup', 'pg', '000000010000000000000006', dest]);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/not a complete segment: file has 524288 bytes/);
+    expect(await readdir(destDir)).toEqual([]);
+  });
+
+  it('2: a corrupt gzip stream (--keep-compression decodes it here) is not delivered', async () => {
+    const r = await restore([...local('--keep-compression'), 'backup', 'pg', '000000010000000000000007', dest]);
+    expect(r.status).toBe(2);
+    expect(await readdir(destDir)).toEqual([]);
+  });
+
+  it('2: ssh cannot connect (exit 255), nothing delivered', async () => {
+    const r = await restore(['-U', 'nobody', '--port', '1', '127.0.0.1', 'pg', seg, dest]);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/^ERROR: ssh to 127\.0\.0\.1 failed \(exit 255\)/m);
+    expect(await readdir(destDir)).toEqual([]);
+  });
+
+  it.each([['../x'], ['x;y'], ['junk'], ['0'.repeat(25)], ['000000010000000000000005/../../etc']])('2: an invalid WAL_NAME %j, nothing delivered', async (name) => {
+    const r = await restore([...local(), 'backup', 'pg', name, dest]);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/is not a valid WAL_NAME/);
+    expect(await readdir(destDir)).toEqual([]);
+  });
+
+  it('2: an invalid server name', async () => {
+    expect((await restore([...local(), 'backup', 'x;y', seg, dest])).status).toBe(2);
+  });
+
+  it('2: a hostile BARMAN_HOST never reaches ssh', async () => {
+    const r = await restore(['-oProxyCommand=x', 'pg', seg, dest]);
+    expect(r.status).toBe(2);
+  });
+
+  it('2: a usage error', async () => {
+    expect((await restore(['--nope', 'backup', 'pg', seg, dest])).status).toBe(2);
+  });
+
+  it('3: WAL_DEST is a directory', async () => {
+    const r = await restore([...local(), 'backup', 'pg', seg, destDir]);
+    expect(r.status).toBe(3);
+    expect(r.stderr).toMatch(/WAL_DEST cannot be a directory/);
+  });
+
+  it('3: WAL_DEST inside a missing directory', async () => {
+    const r = await restore([...local(), 'backup', 'pg', seg, join(destDir, 'missing', 'RECOVERYXLOG')]);
+    expect(r.status).toBe(3);
+    expect(await readdir(destDir)).toEqual([]);
+  });
+
+  it('-t: prints the server\'s answer and exits 0', async () => {
+    const r = await restore([...local('-t'), 'backup', 'pg', 'dummy', 'dummy']);
+    expect(r.status).toBe(0);
+    expect(r.stdout.toString()).toBe('Ready to retrieve WAL files from the server pg\n');
+  });
+
+  it('-t for an unknown server exits 1', async () => {
+    expect((await restore([...local('-t'), 'backup', 'nope', 'dummy', 'dummy'])).status).toBe(1);
+  });
+
+  it('--sleep: says so and waits after a failure', async () => {
+    const start = Date.now();
+    const r = await restore([...local('-s', '1'), 'backup', 'pg', '000000010000000000000009', dest]);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/Sleeping for 1 seconds\.\n$/);
+    expect(Date.now() - start).toBeGreaterThanOrEqual(990);
+  });
+
+  it('an unwritable spool: the segment is still delivered and prefetch is skipped with a warning', async () => {
+    const blocked = join(destDir, 'blocked');
+    await mkdir(blocked);
+    await (await import('node:fs/promises')).writeFile(join(blocked, 'spool'), 'a file where the spool should be');
+    const r = await restore([...local('-p', '2', '--spool-dir', join(blocked, 'spool')), 'backup', 'pg', seg, dest]);
+    expect(r.status).toBe(0);
+    expect(r.stderr).toMatch(/^WARNING: prefetch skipped: cannot use spool directory/);
+    expect((await readFile(dest)).equals(segment)).toBe(true);
+  });
+});
+
+describe('RESTORE_EXIT', () => {
+  it.each([
+    [new DestinationUnusableError('x'), 3],
+    [new SshConnectError('x'), 2],
+    [new RemoteCommandError('x', 3), 2],
+    [new RemoteCommandError('x', 127), 2],
+    [new CompressionError('x'), 2],
+    [new InvalidSegmentError('x'), 2],
+    [new UsageError('x'), 2],
+    [new InvalidWalNameError('x'), 2],
+    [new InvalidServerNameError('x'), 2],
+    [new Error('unexpected'), RESTORE_UNEXPECTED],
+  ])('%s → %i', (error, status) => {
+    expect(exitStatusFor(error)).toBe(status);
+  });
+
+  it('covers every row, and no status is above 125 (PostgreSQL aborts recovery above 125)', () => {
+    expect(RESTORE_EXIT).toHaveLength(8);
+    for (const [, status] of RESTORE_EXIT) expect(status).toBeLessThanOrEqual(125);
+    expect(RESTORE_UNEXPECTED).toBe(2);
+  });
+});

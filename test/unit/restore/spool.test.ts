@@ -1,0 +1,123 @@
+// The spool: namespaced per Barman host and server, claims are atomic, broken copies are never
+// delivered, and what PostgreSQL can no longer ask for is removed.
+import { chmod, mkdir, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { claimSpooled, cleanupSpool, openSpool, spoolNamespace, tempOwner, type Spool } from '../../../src/restore/spool.js';
+import { requireWalName } from '../../../src/wal/name.js';
+import { makeSegment, MiB, writeSegment } from '../../fixtures/restore/segments.js';
+
+const key = { user: 'barman', barmanHost: 'backup.example', port: undefined, config: undefined, serverName: 'pg' };
+let root = '';
+let spool: Spool;
+const warnings: string[] = [];
+const warn = (line: string): void => {
+  warnings.push(line);
+};
+
+beforeEach(async () => {
+  root = await mkdtemp(join(tmpdir(), 'walship-spool-'));
+  spool = await openSpool(join(root, 'spool'), spoolNamespace(key));
+  warnings.length = 0;
+});
+
+describe('spoolNamespace', () => {
+  it('separates servers, hosts, users, ports and configurations', () => {
+    const names = new Set([
+      spoolNamespace(key),
+      spoolNamespace({ ...key, serverName: 'pg2' }),
+      spoolNamespace({ ...key, barmanHost: 'other.example' }),
+      spoolNamespace({ ...key, user: 'walship' }),
+      spoolNamespace({ ...key, port: 2222 }),
+      spoolNamespace({ ...key, config: '/etc/barman.conf' }),
+    ]);
+    expect(names.size).toBe(6);
+    expect(spoolNamespace(key)).toBe('barman@backup.example/pg'.replace('backup.example', 'backup%2Eexample'));
+  });
+
+  it('encodes a host so that it can neither climb out of the spool nor contain a slash', () => {
+    for (const host of ['..', '../etc', 'a/b', '.hidden', '[::1]']) {
+      const [first, ...rest] = spoolNamespace({ ...key, barmanHost: host }).split('/');
+      expect(rest).toEqual(['pg']);
+      expect(first).not.toMatch(/^\.|\//);
+    }
+  });
+});
+
+describe('openSpool', () => {
+  it('makes the namespace directory private (0700)', async () => {
+    const info = await import('node:fs/promises').then((fs) => fs.stat(spool.dir));
+    expect(info.mode & 0o777).toBe(0o700);
+  });
+
+  it('refuses a namespace directory that others can write into', async () => {
+    await chmod(spool.dir, 0o777);
+    await expect(openSpool(join(root, 'spool'), spoolNamespace(key))).rejects.toThrow(/closed to others/);
+  });
+
+  it('fails for a spool directory that cannot be created', async () => {
+    await writeFile(join(root, 'file'), 'x');
+    await expect(openSpool(join(root, 'file'), spoolNamespace(key))).rejects.toThrow();
+  });
+});
+
+describe('claimSpooled', () => {
+  const wal = requireWalName('000000010000000000000010');
+
+  it('takes a complete segment out of the spool under a temp name', async () => {
+    const bytes = await writeSegment(join(spool.dir, wal.name), wal.name, { size: MiB });
+    const claimed = await claimSpooled(spool, wal, warn);
+    expect(claimed?.header.segmentSize).toBe(MiB);
+    expect((await readFile(claimed!.temp.path)).equals(bytes)).toBe(true);
+    expect(await readdir(spool.dir)).not.toContain(wal.name);
+  });
+
+  it('lets only one of two concurrent claims win', async () => {
+    await writeSegment(join(spool.dir, wal.name), wal.name, { size: MiB });
+    const [a, b] = await Promise.all([claimSpooled(spool, wal, warn), claimSpooled(spool, wal, warn)]);
+    expect([a, b].filter(Boolean)).toHaveLength(1);
+  });
+
+  it('discards a truncated segment with a warning and never returns it', async () => {
+    await writeFile(join(spool.dir, wal.name), makeSegment(wal.name, { size: MiB }).subarray(0, MiB / 2));
+    expect(await claimSpooled(spool, wal, warn)).toBeUndefined();
+    expect(warnings[0]).toMatch(/discarded spooled 000000010000000000000010: file has 524288 bytes/);
+    expect(await readdir(spool.dir)).toEqual([]);
+  });
+
+  it('discards a segment whose header names another segment', async () => {
+    await writeFile(join(spool.dir, wal.name), makeSegment('000000010000000000000011', { size: MiB }));
+    expect(await claimSpooled(spool, wal, warn)).toBeUndefined();
+    expect(await readdir(spool.dir)).toEqual([]);
+  });
+
+  it('finds nothing when nothing is spooled', async () => {
+    expect(await claimSpooled(spool, wal, warn)).toBeUndefined();
+  });
+});
+
+describe('cleanupSpool', () => {
+  it('removes older segments, the requested one and other timelines; keeps later ones', async () => {
+    const names = ['00000001000000000000000F', '000000010000000000000010', '000000010000000000000011', '000000010000000100000000', '000000020000000000000012'];
+    for (const name of names) await writeFile(join(spool.dir, name), 'x');
+    const removed = await cleanupSpool(spool, requireWalName('000000010000000000000010'));
+    expect(removed.sort()).toEqual(['00000001000000000000000F', '000000010000000000000010', '000000020000000000000012']);
+    expect((await readdir(spool.dir)).sort()).toEqual(['000000010000000000000011', '000000010000000100000000']);
+  });
+
+  it('removes temp files of dead writers and keeps those of live ones and our own files', async () => {
+    const dead = `.000000010000000000000011.999999999.abcd.walship-tmp`;
+    const live = `.000000010000000000000012.${process.pid}.abcd.walship-tmp`;
+    await mkdir(join(root, 'x'));
+    for (const name of [dead, live, '.requested', '.prefetch.log']) await writeFile(join(spool.dir, name), 'x');
+    expect(await cleanupSpool(spool, requireWalName('000000010000000000000010'))).toEqual([dead]);
+    expect((await readdir(spool.dir)).sort()).toEqual([live, '.prefetch.log', '.requested'].sort());
+  });
+
+  it('reads the writer pid out of a temp name', () => {
+    expect(tempOwner('.000000010000000000000011.4242.1a2b3c4d.walship-tmp')).toBe(4242);
+    expect(tempOwner('.RECOVERYXLOG.17.claimed.walship-tmp')).toBe(17);
+    expect(tempOwner('000000010000000000000011')).toBeUndefined();
+  });
+});
