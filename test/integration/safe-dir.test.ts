@@ -102,6 +102,8 @@ describe('walship-safe-dir with PostgreSQL 15 and a real sshd', () => {
     const status = await list(`${walDir}/archive_status`);
     expect(status).toEqual(expect.arrayContaining([`${first}.ready`, `${second}.ready`]));
     expect(await list(safeDir)).toEqual([]);
+    // Every new attempt fails again (a reload wakes the archiver from its 60 s nap after three failures).
+    await db.psql('select pg_reload_conf()');
     await expect.poll(async () => (await archiverStats(db)).failed_count, { timeout: 30_000, interval: 200 }).toBeGreaterThan(waiting.failed_count);
 
     // Barman's post_archive_retry_script, once per archived segment, over real ssh.
