@@ -1,0 +1,101 @@
+// issue 3 "Must show": walship-restore (as PostgreSQL's user) against Debian's real `barman get-wal`
+// 3.4 over a real sshd, with real PostgreSQL 15 segments: plain, -z, -j, -p 4, a missing segment.
+import { chown, copyFile, readdir, readFile } from 'node:fs/promises';
+import { prefetchLog } from '../fixtures/restore/spool-log.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { writeBarmanConfig } from '../helpers/barman.js';
+import { ensureOwnedDir, makeTempDir } from '../helpers/files.js';
+import { requireIntegration } from '../helpers/requirements.js';
+import { binPath, describeRun, run } from '../helpers/run.js';
+import { startSshd, type Sshd } from '../helpers/sshd.js';
+import { BARMAN_USER, ensureUser, PG_USER } from '../helpers/users.js';
+import { makeRealSegments, type RealSegments } from '../fixtures/restore/real-segments.js';
+
+let sshd: Sshd | undefined;
+let segments: RealSegments;
+let configPath = '';
+let work = '';
+
+beforeAll(async () => {
+  requireIntegration(['root', 'sshd', 'postgres', 'barman']);
+  segments = await makeRealSegments(10);
+  sshd = await startSshd({ clients: [PG_USER], servers: [{ user: BARMAN_USER }] });
+  work = await makeTempDir('walship-restore-barman-');
+  const config = await writeBarmanConfig({ dir: work, servers: [{ name: 'pg' }], owner: BARMAN_USER });
+  configPath = config.configPath;
+  // Archive the segments where barman's get-wal looks: wals/<hash>/<name>, owned by barman.
+  const barman = await ensureUser(BARMAN_USER);
+  const hashDir = `${config.barmanHome}/pg/wals/${segments.names[0]!.slice(0, 16)}`;
+  await ensureOwnedDir(hashDir, barman, 0o755);
+  for (const name of segments.names) {
+    await copyFile(`${segments.dir}/${name}`, `${hashDir}/${name}`);
+    await chown(`${hashDir}/${name}`, barman.uid, barman.gid);
+  }
+}, 300_000);
+
+afterAll(async () => {
+  await sshd?.stop();
+});
+
+/** A fresh directory the PostgreSQL user can write into, standing in for pg_wal. */
+async function destDir(tag: string): Promise<string> {
+  const dir = `${work}/${tag}-${Math.random().toString(36).slice(2)}`;
+  await ensureOwnedDir(dir, await ensureUser(PG_USER), 0o700);
+  return dir;
+}
+
+const restore = (flags: string[], name: string, dest: string) =>
+  run([binPath('walship-restore'), '-U', BARMAN_USER, '-c', configPath, ...flags, sshd!.host, 'pg', name, dest], { user: PG_USER });
+
+describe('walship-restore against Debian barman get-wal 3.4 over ssh', () => {
+  it.each([
+    ['plain', []],
+    ['-z', ['-z']],
+    ['-j', ['-j']],
+  ])('%s: delivers real segments byte for byte', async (_label, flags) => {
+    const dir = await destDir('matrix');
+    for (const name of segments.names.slice(0, 3)) {
+      const r = await restore(flags, name, `${dir}/RECOVERYXLOG`);
+      expect(r.code, describeRun(r)).toBe(0);
+      expect((await readFile(`${dir}/RECOVERYXLOG`)).equals(segments.bytes.get(name)!)).toBe(true);
+    }
+    expect(await readdir(dir)).toEqual(['RECOVERYXLOG']);
+  });
+
+  it('-p 4 over 8 consecutive segments: every one byte-identical, later ones served from the spool', async () => {
+    const dir = await destDir('parallel');
+    const spool = `${dir}/spool`;
+    const eight = segments.names.slice(1, 9);
+    for (const name of eight) {
+      const r = await restore(['-p', '4', '--spool-dir', spool], name, `${dir}/RECOVERYXLOG`);
+      expect(r.code, describeRun(r)).toBe(0);
+      expect((await readFile(`${dir}/RECOVERYXLOG`)).equals(segments.bytes.get(name)!), name).toBe(true);
+      // Give the detached worker a moment, as PostgreSQL's replay between two calls would.
+      await new Promise((resolve) => setTimeout(resolve, 300));
+    }
+    // The worker's log shows the segments it spooled ahead of PostgreSQL's requests.
+    const log = await prefetchLog(spool);
+    expect(log, log).toMatch(new RegExp(`fetched .*${eight[4]}`));
+  });
+
+  it('a segment that is not in the archive: exit 1, WAL_DEST not created', async () => {
+    const dir = await destDir('missing');
+    const r = await restore([], '0000000100000000000000F0', `${dir}/RECOVERYXLOG`);
+    expect(r.code, describeRun(r)).toBe(1);
+    expect(r.stderr).toContain("WAL file '0000000100000000000000F0' not found in server 'pg'");
+    expect(await readdir(dir)).toEqual([]);
+  });
+
+  it('-t: barman answers that it is ready', async () => {
+    const r = await restore(['-t'], 'dummy', 'dummy');
+    expect(r.code, describeRun(r)).toBe(0);
+    expect(r.stdout.toString()).toContain('Ready to retrieve WAL files from the server pg');
+  });
+
+  it('an unknown server: exit 1', async () => {
+    const dir = await destDir('unknown');
+    const r = await run([binPath('walship-restore'), '-U', BARMAN_USER, '-c', configPath, sshd!.host, 'nope', segments.names[0]!, `${dir}/RECOVERYXLOG`], { user: PG_USER });
+    expect(r.code, describeRun(r)).toBe(1);
+    expect(await readdir(dir)).toEqual([]);
+  });
+});
