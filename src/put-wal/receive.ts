@@ -1,12 +1,13 @@
 // Receives put-wal's tar stream: every WAL member into an fsync'd temp file in the incoming
 // directory (hashed while it streams), the checksum member into memory. Publishes nothing.
 
+import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { InvalidWalNameError } from '../errors.js';
 import { discardTemp, writeTempFile, type TempFile } from '../durable/durable-write.js';
 import { parseWalName, type WalName } from '../wal/name.js';
-import { checksumAlgorithmForMember, createHashingPassThrough, type ChecksumAlgorithm } from '../wire/checksums.js';
+import { checksumAlgorithmForMember, type ChecksumAlgorithm } from '../wire/checksums.js';
 import { TarFormatError } from '../wire/errors.js';
 import { readTar, type TarLimits } from '../wire/tar-reader.js';
 
@@ -59,9 +60,18 @@ export async function receiveWalStream(input: Readable, incomingDir: string, lim
         }
         // SHA-256 while streaming (3.12+ clients send SHA256SUMS); which checksum member the client
         // sends is only known at the end, and MD5 (older clients) costs a second read only then.
-        const hasher = createHashingPassThrough(['sha256']);
-        const temp = await writeTempFile(join(incomingDir, wal.name), data, { stages: [hasher] });
-        received.files.push({ wal, temp, sha256: hasher.digests().sha256 });
+        // Hashed by a generator, not a Transform stage: with (flowing source, Transform, async sink)
+        // Node's pipeline reports AbortError instead of the sink's own error (nodejs/node#62089),
+        // and the ERROR line of a full disk must say ENOSPC, not "The operation was aborted".
+        const sha256 = createHash('sha256');
+        const hashed = async function* (): AsyncGenerator<Buffer> {
+          for await (const chunk of data) {
+            sha256.update(chunk as Buffer);
+            yield chunk as Buffer;
+          }
+        };
+        const temp = await writeTempFile(join(incomingDir, wal.name), hashed());
+        received.files.push({ wal, temp, sha256: sha256.digest('hex') });
       },
       limits,
     );
