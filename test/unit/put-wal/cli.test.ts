@@ -1,0 +1,107 @@
+// put-wal's process edge: the error → exit status table, argv, and the `barman` global options.
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { PassThrough, Readable } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import {
+  ChecksumMismatchError, ConfigError, InvalidServerNameError, InvalidWalNameError, ServerInactiveError, UnknownServerError, UsageError,
+} from '../../../src/errors.js';
+import { putWalExitStatus } from '../../../src/put-wal/cli.js';
+import { IncomingUnusableError } from '../../../src/put-wal/put-wal.js';
+import { parseGlobalOptions, serverMain } from '../../../src/server/cli.js';
+import { ChecksumFormatError, TarFormatError } from '../../../src/wire/errors.js';
+import { putWalStream } from '../../fixtures/archive/tar.js';
+import { listDir, makeArchive, runPutWal, SEGMENT } from '../../fixtures/archive/server.js';
+
+describe('putWalExitStatus: Barman put-wal\'s statuses (argparse 2, invalid WAL name 3, any other failure 1)', () => {
+  const rows: Array<[string, unknown, number]> = [
+    ['a usage error', new UsageError('put-wal takes exactly one SERVER_NAME'), 2],
+    ['an invalid WAL name', new InvalidWalNameError('"x" is not a WAL file name'), 3],
+    ['an unknown server', new UnknownServerError("Unknown server 'x'"), 1],
+    ['an invalid server name', new InvalidServerNameError('invalid server name "a b"'), 1],
+    ['an inactive server', new ServerInactiveError('not active'), 1],
+    ['a configuration error', new ConfigError('cannot read'), 1],
+    ['an unusable incoming directory', new IncomingUnusableError('not writable'), 1],
+    ['a checksum mismatch', new ChecksumMismatchError('mismatch'), 1],
+    ['a malformed checksum line', new ChecksumFormatError('bad line'), 1],
+    ['a refused tar stream', new TarFormatError('TAR_TRUNCATED', 'truncated'), 1],
+    ['an unexpected exception', new Error('EIO'), 1],
+    ['a thrown non-Error', 'boom', 1],
+  ];
+  for (const [what, error, status] of rows) {
+    it(`${what} exits ${status}`, () => expect(putWalExitStatus(error)).toBe(status));
+  }
+});
+
+describe('put-wal arguments', () => {
+  it('no SERVER_NAME is a usage error: exit 2 with an ERROR line', async () => {
+    const archive = makeArchive();
+    const r = await runPutWal([], Buffer.alloc(0), archive.configPath);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toBe('ERROR: put-wal takes exactly one SERVER_NAME\n');
+  });
+
+  it('an unknown flag is a usage error: exit 2', async () => {
+    const archive = makeArchive();
+    const r = await runPutWal(['--bogus', 'pg'], Buffer.alloc(0), archive.configPath);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/^ERROR: .*--bogus/);
+  });
+
+  it('-t is --test', async () => {
+    const archive = makeArchive();
+    const r = await runPutWal(['-t', 'pg'], Buffer.alloc(0), archive.configPath);
+    expect(r).toEqual({ status: 0, stdout: 'Ready to accept WAL files for the server pg\n', stderr: '' });
+  });
+
+  it("an unknown server: `ERROR: Unknown server 'X'`, exit 1", async () => {
+    const archive = makeArchive();
+    const r = await runPutWal(['nope'], putWalStream([[SEGMENT, randomBytes(1024)]]), archive.configPath);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toBe("ERROR: Unknown server 'nope'\n");
+    expect(listDir(archive.incoming)).toEqual([]);
+  });
+});
+
+describe('the barman alias: global options before the subcommand', () => {
+  it('reads -c PATH, --config PATH and --config=PATH (barman-cli sends the last, quoted by the shell)', () => {
+    expect(parseGlobalOptions(['-c', '/a', 'put-wal', 'pg'])).toEqual({ configPath: '/a', command: 'put-wal', rest: ['pg'] });
+    expect(parseGlobalOptions(['--config', '/b c', 'put-wal', 'pg'])).toEqual({ configPath: '/b c', command: 'put-wal', rest: ['pg'] });
+    expect(parseGlobalOptions(['--config=/d', 'put-wal', '--test', 'pg'])).toEqual({ configPath: '/d', command: 'put-wal', rest: ['--test', 'pg'] });
+    expect(parseGlobalOptions(['-q', 'put-wal', 'pg'])).toEqual({ configPath: undefined, command: 'put-wal', rest: ['pg'] });
+  });
+
+  const runServer = async (argv: string[], input: Buffer = Buffer.alloc(0)): Promise<{ status: number; stderr: string; stdout: string }> => {
+    const stderr = new PassThrough();
+    const stdout = new PassThrough();
+    const chunks: string[] = [];
+    const out: string[] = [];
+    stderr.on('data', (chunk: Buffer) => chunks.push(chunk.toString()));
+    stdout.on('data', (chunk: Buffer) => out.push(chunk.toString()));
+    const status = await serverMain(argv, { stdin: Readable.from([input]), stdout, stderr, env: {} });
+    return { status, stderr: chunks.join(''), stdout: out.join('') };
+  };
+
+  it('dispatches put-wal with the config it was given and stores the segment', async () => {
+    const archive = makeArchive();
+    const wal = randomBytes(4096);
+    const r = await runServer([`--config=${archive.configPath}`, 'put-wal', 'pg'], putWalStream([[SEGMENT, wal]]));
+    expect(r.status, r.stderr).toBe(0);
+    expect(readFileSync(join(archive.incoming, SEGMENT)).equals(wal)).toBe(true);
+  });
+
+  it('any other subcommand is refused with exit 2, naming what this host runs', async () => {
+    const r = await runServer(['backup', 'pg']);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/^ERROR: 'backup' is not available: this host runs walship, which implements only Barman's put-wal and get-wal\nHINT: /);
+  });
+
+  it('no subcommand, or an unknown global option, is a usage error: exit 2', async () => {
+    expect((await runServer([])).status).toBe(2);
+    const r = await runServer(['--frobnicate', 'put-wal', 'pg']);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toBe('ERROR: unknown option --frobnicate\n');
+    expect((await runServer(['-c'])).stderr).toBe('ERROR: -c needs a path\n');
+  });
+});
