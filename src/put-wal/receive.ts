@@ -2,6 +2,7 @@
 // directory (hashed while it streams), the checksum member into memory. Publishes nothing.
 
 import { createHash } from 'node:crypto';
+import { utimes } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { InvalidWalNameError } from '../errors.js';
@@ -72,6 +73,10 @@ export async function receiveWalStream(input: Readable, incomingDir: string, lim
         };
         const temp = await writeTempFile(join(incomingDir, wal.name), hashed());
         received.files.push({ wal, temp, sha256: sha256.digest('hex') });
+        // Keep the sender's mtime, as Barman's put-wal does (tar.utime): Barman's archiver records
+        // it in xlog.db, and `barman recover --target-time` stops copying WAL at the first file
+        // whose time is past the target, so a receive-time stamp could cut off needed segments.
+        await utimes(temp.path, header.mtime, header.mtime);
       },
       limits,
     );
