@@ -2,7 +2,7 @@
 // server; walship-archive --md5 → Debian's barman put-wal 3.4; walship-archive → walship's server
 // plain, -z and -j (checked with gzip -t / bzip2 -t); and the remote shell seeing hostile words exactly.
 import { randomBytes } from 'node:crypto';
-import { chown, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { chown, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openSshTransport, sshArgvFor } from '../../src/transport/openssh.js';
 import { writeBarmanConfig } from '../helpers/barman.js';
@@ -172,6 +172,26 @@ describe("walship-archive → ssh → walship's server", () => {
     const r = await walshipArchive(['-U', ARCHIVE_USER, '-c', walship.configPath], 'nope', wal.path);
     expect(r.code, describeRun(r)).toBe(1);
     expect(r.stderr).toBe(`ERROR: Unknown server 'nope'\nERROR: remote 'barman put-wal' on ${ARCHIVE_USER}@${sshd.host} failed with status 1\n`);
+  });
+});
+
+describe("the archived file keeps the segment's mtime (Barman's archiver records it in xlog.db; barman recover --target-time reads it)", () => {
+  it("Debian's barman put-wal 3.4 and walship's put-wal both keep it", async () => {
+    const wal = await pgSegment(randomBytes(MiB));
+    await run(['touch', '-d', '2021-02-03 04:05:06.5 UTC', wal.path]);
+    const toBarman = await walshipArchive(['--md5', '-c', barman.configPath], 'pg', wal.path);
+    expect(toBarman.code, describeRun(toBarman)).toBe(0);
+    const fromCli = await asPg(['/usr/bin/barman-wal-archive', '-U', ARCHIVE_USER, '-c', walship.configPath, sshd.host, 'pg', wal.path]);
+    expect(fromCli.code, describeRun(fromCli)).toBe(0);
+    const mtime = async (path: string): Promise<string> => (await stat(path)).mtime.toISOString();
+    expect(await mtime(`${barman.incoming}/${wal.name}`)).toBe('2021-02-03T04:05:06.500Z');
+    expect(await mtime(`${walship.incoming}/${wal.name}`)).toBe('2021-02-03T04:05:06.500Z');
+
+    const second = await pgSegment(randomBytes(MiB));
+    await run(['touch', '-d', '2022-03-04 05:06:07.25 UTC', second.path]);
+    const own = await walshipArchive(['-z', '-U', ARCHIVE_USER, '-c', walship.configPath], 'pg', second.path);
+    expect(own.code, describeRun(own)).toBe(0);
+    expect(await mtime(`${walship.incoming}/${second.name}`)).toBe('2022-03-04T05:06:07.250Z');
   });
 });
 

@@ -82,6 +82,21 @@ describe('put-wal stores what it receives', () => {
     expect(read(join(archive.incoming, SEGMENT)).equals(wal)).toBe(true);
   });
 
+  it("the stored file keeps the member's mtime, as Barman's put-wal does (its archiver records it in xlog.db)", async () => {
+    const archive = makeArchive();
+    // packedStream sends mtime 1700000000.25 in a pax record; GNU tar sends the file's own mtime.
+    await putWal({ server: archive.server, input: packedStream([[SEGMENT, segment()]]) });
+    expect(statSync(join(archive.incoming, SEGMENT)).mtimeMs).toBe(1_700_000_000_250);
+
+    const { dir } = makeArchive('walship-gnutar-');
+    writeFileSync(join(dir, SEGMENT_2), segment());
+    execFileSync('touch', ['-d', '2021-02-03 04:05:06 UTC', join(dir, SEGMENT_2)]);
+    writeFileSync(join(dir, 'SHA256SUMS'), execFileSync('sha256sum', [SEGMENT_2], { cwd: dir }));
+    const stream = await gnuTar(['-cf', '-', SEGMENT_2, 'SHA256SUMS'], dir);
+    expect((await runPutWal(['pg'], stream, archive.configPath)).status).toBe(0);
+    expect(statSync(join(archive.incoming, SEGMENT_2)).mtime.toISOString()).toBe('2021-02-03T04:05:06.000Z');
+  });
+
   it('a gzip-compressed member is stored as sent (compressed) under the plain WAL name', async () => {
     const archive = makeArchive();
     const packed = gzipSync(segment());
