@@ -1,6 +1,6 @@
 // walship-restore's command line (SPEC §1), a superset of barman-wal-restore 3.4's:
 // `[-U USER] [--port PORT] [-s SECONDS] [-p JOBS] [--spool-dir DIR] [-P] [-z|-j|--keep-compression]
-//  [-c CONFIG] [-t] [--transport ssh|local] BARMAN_HOST SERVER_NAME WAL_NAME WAL_DEST`.
+//  [-c CONFIG] [-t] [--transport ssh|local] [--reuse-connection SECONDS] BARMAN_HOST SERVER_NAME WAL_NAME WAL_DEST`.
 
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import type { Writable } from 'node:stream';
@@ -20,6 +20,8 @@ export interface RestoreOptions {
   config: string | undefined;
   test: boolean;
   transport: 'ssh' | 'local';
+  /** Keep an OpenSSH master connection for this many seconds, so later calls skip the handshake. */
+  reuseConnection: number | undefined;
   barmanHost: string;
   serverName: string;
   walName: string;
@@ -27,7 +29,7 @@ export interface RestoreOptions {
 }
 
 export const DEFAULT_SPOOL_DIR = '/var/tmp/walrestore';
-const SYNOPSIS = '[-U USER] [--port PORT] [-s SECONDS] [-p JOBS] [--spool-dir DIR] [-P] [-z|-j|--keep-compression] [-c CONFIG] [-t] [--transport ssh|local] BARMAN_HOST SERVER_NAME WAL_NAME WAL_DEST';
+const SYNOPSIS = '[-U USER] [--port PORT] [-s SECONDS] [-p JOBS] [--spool-dir DIR] [-P] [-z|-j|--keep-compression] [-c CONFIG] [-t] [--transport ssh|local] [--reuse-connection SECONDS] BARMAN_HOST SERVER_NAME WAL_NAME WAL_DEST';
 
 const integerIn = (min: number, max: number) => (value: string): number => {
   if (!/^\d+$/.test(value) || Number(value) < min || Number(value) > max) {
@@ -59,6 +61,7 @@ export function parseRestoreArgs(argv: readonly string[], stderr: Writable): Res
     .option('--keep-compression', 'transfer the archived bytes as stored')
     .option('-c, --config <CONFIG>', 'Barman configuration file on the Barman host')
     .option('-t, --test', 'test the connection and the server configuration, then exit')
+    .option('--reuse-connection <SECONDS>', 'keep an OpenSSH master connection open this long for later calls', integerIn(0, 86400))
     .addOption(new Option('--transport <KIND>', 'ssh, or local: run get-wal in this process against -c CONFIG').choices(['ssh', 'local']).default('ssh'));
   program.on('option:gzip', () => (format = 'gzip'));
   program.on('option:bzip2', () => (format = 'bzip2'));
@@ -70,7 +73,7 @@ export function parseRestoreArgs(argv: readonly string[], stderr: Writable): Res
     if (error instanceof CommanderError) throw new UsageError(error.message.replace(/^error: /, ''), { hint: `usage: walship-restore ${SYNOPSIS}` });
     throw error;
   }
-  const o = program.opts<{ user: string; port?: number; sleep: number; parallel: number; spoolDir: string; partial?: boolean; config?: string; test?: boolean; transport: 'ssh' | 'local' }>();
+  const o = program.opts<{ user: string; port?: number; sleep: number; parallel: number; spoolDir: string; partial?: boolean; config?: string; test?: boolean; transport: 'ssh' | 'local'; reuseConnection?: number }>();
   const [barmanHost, serverName, walName, walDest] = program.args as [string, string, string, string];
   return {
     user: o.user,
@@ -83,6 +86,7 @@ export function parseRestoreArgs(argv: readonly string[], stderr: Writable): Res
     config: o.config,
     test: o.test === true,
     transport: o.transport,
+    reuseConnection: o.reuseConnection,
     barmanHost,
     serverName,
     walName,

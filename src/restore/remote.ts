@@ -27,10 +27,16 @@ export function getWalArgs(options: Pick<RestoreOptions, 'config' | 'format' | '
 const loadServer = async (): Promise<ServerEntry> => (await import('../server/cli.js')).serverMain;
 
 export function createTransport(
-  options: Pick<RestoreOptions, 'transport' | 'barmanHost' | 'user' | 'port'>,
+  options: Pick<RestoreOptions, 'transport' | 'barmanHost' | 'user' | 'port' | 'reuseConnection'>,
   stderr: Writable,
   env: NodeJS.ProcessEnv,
 ): Transport {
   if (options.transport === 'local') return localTransport(stderr, env, loadServer);
-  return openSshTransport({ host: options.barmanHost, user: options.user, port: options.port, stderr });
+  return openSshTransport({
+    host: options.barmanHost,
+    user: options.user,
+    port: options.port,
+    stderr,
+    ...(options.reuseConnection === undefined ? {} : { reuseSeconds: options.reuseConnection }),
+  });
 }

@@ -11,7 +11,8 @@ import { transferDecoders } from './decode.js';
 import { checkDestination, deliver } from './destination.js';
 import { fetchVerified } from './fetch.js';
 import { getWalArgs } from './remote.js';
-import { claimSpooled, type Spool } from './spool.js';
+import { awaitInflight } from './await-inflight.js';
+import { claimSpooled, inflightSize, isSpooled, type Spool } from './spool.js';
 
 export type RestoreResult =
   | { kind: 'delivered'; from: 'spool' | 'archive'; header: SegmentHeader | undefined }
@@ -29,7 +30,7 @@ export interface RestoreContext {
 
 export async function restoreWal(options: RestoreOptions, wal: WalName, ctx: RestoreContext): Promise<RestoreResult> {
   await checkDestination(options.walDest);
-  const spooled = ctx.spool ? await claimSpooled(ctx.spool, wal, ctx.warn) : undefined;
+  const spooled = ctx.spool ? await takeFromSpool(ctx.spool, wal, ctx.warn) : undefined;
   if (spooled) {
     await deliverOrDiscard(spooled.temp, options.walDest);
     return { kind: 'delivered', from: 'spool', header: spooled.header };
@@ -42,6 +43,17 @@ export async function restoreWal(options: RestoreOptions, wal: WalName, ctx: Res
   }
   await deliverOrDiscard(fetched.temp, options.walDest);
   return { kind: 'delivered', from: 'archive', header: fetched.header };
+}
+
+/** The spooled copy, waiting (boundedly) for one the prefetch worker is fetching right now. */
+async function takeFromSpool(spool: Spool, wal: WalName, warn: (line: string) => void): ReturnType<typeof claimSpooled> {
+  const claimed = await claimSpooled(spool, wal, warn);
+  if (claimed || wal.kind !== 'segment') return claimed;
+  const outcome = await awaitInflight({
+    inflightSize: () => inflightSize(spool, wal.name),
+    published: () => isSpooled(spool, wal.name),
+  });
+  return outcome === 'published' ? claimSpooled(spool, wal, warn) : undefined;
 }
 
 async function deliverOrDiscard(temp: Parameters<typeof deliver>[0], walDest: string): Promise<void> {

@@ -110,3 +110,18 @@ export async function cleanupSpool(spool: Spool, requested: WalName): Promise<st
   }
   return removed;
 }
+
+/**
+ * How far a live writer has got with `name` in the spool (the prefetch worker's temp file), or
+ * undefined when nobody is writing it. Claimed copies (being delivered by a restore) do not count.
+ */
+export async function inflightSize(spool: Spool, name: string): Promise<number | undefined> {
+  let largest: number | undefined;
+  for (const entry of await readdir(spool.dir)) {
+    if (!entry.startsWith(`.${name}.`) || !isTempName(entry) || entry.includes('.claimed.')) continue;
+    if (!isProcessAlive(tempOwner(entry))) continue;
+    const size = (await lstat(join(spool.dir, entry)).catch(() => undefined))?.size;
+    if (size !== undefined) largest = Math.max(largest ?? 0, size);
+  }
+  return largest;
+}

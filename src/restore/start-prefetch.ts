@@ -42,4 +42,5 @@ const pickJob = (o: RestoreOptions) => ({
   barmanHost: o.barmanHost,
   user: o.user,
   port: o.port,
+  reuseConnection: o.reuseConnection,
 });

@@ -7,7 +7,7 @@ import type { RestoreOptions } from './args.js';
 
 export type WorkerJob = Pick<
   RestoreOptions,
-  'config' | 'format' | 'partial' | 'serverName' | 'jobs' | 'transport' | 'barmanHost' | 'user' | 'port'
+  'config' | 'format' | 'partial' | 'serverName' | 'jobs' | 'transport' | 'barmanHost' | 'user' | 'port' | 'reuseConnection'
 > & { spoolDir: string };
 
 const WORKER_SCRIPT = fileURLToPath(new URL('./prefetch-main.js', import.meta.url));

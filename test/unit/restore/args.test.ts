@@ -20,6 +20,7 @@ describe('parseRestoreArgs', () => {
       config: undefined,
       test: false,
       transport: 'ssh',
+      reuseConnection: undefined,
       barmanHost: 'backup',
       serverName: 'pg',
       walName: '000000010000000000000002',
@@ -44,6 +45,10 @@ describe('parseRestoreArgs', () => {
 
   it('takes --transport local', () => {
     expect(parse(['--transport', 'local', ...positional])).toMatchObject({ transport: 'local' });
+  });
+
+  it('takes --reuse-connection SECONDS, as walship-archive does', () => {
+    expect(parse(['--reuse-connection', '60', ...positional])).toMatchObject({ reuseConnection: 60 });
   });
 
   it.each([

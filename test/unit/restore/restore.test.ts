@@ -1,6 +1,6 @@
 // The restore verb: spool first, archive otherwise, and delivery by rename or by copy + rename
 // when the spool lives on another filesystem.
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -28,7 +28,7 @@ beforeEach(async () => {
   spool = await openSpool(spoolRoot, 'ns');
   options = {
     user: 'barman', port: undefined, sleepSeconds: 0, jobs: 2, spoolDir: spoolRoot, partial: false, format: 'plain',
-    config: undefined, test: false, transport: 'ssh', barmanHost: 'h', serverName: 'pg', walName: wal.name, walDest: join(destDir, 'RECOVERYXLOG'),
+    config: undefined, test: false, transport: 'ssh', reuseConnection: undefined, barmanHost: 'h', serverName: 'pg', walName: wal.name, walDest: join(destDir, 'RECOVERYXLOG'),
   };
 });
 
@@ -53,6 +53,19 @@ describe('restoreWal', () => {
     await writeFile(join(sameFs.dir, wal.name), segment);
     const result = await restoreWal(options, wal, { transport: scriptedTransport(() => ({ status: 99 })), spool: sameFs, warn: () => undefined });
     expect(result).toMatchObject({ kind: 'delivered', from: 'spool' });
+    expect((await readFile(options.walDest)).equals(segment)).toBe(true);
+  });
+
+  it('waits for the worker that is fetching the requested segment instead of fetching it twice', async () => {
+    const temp = join(spool.dir, `.${wal.name}.${process.pid}.inflight.walship-tmp`);
+    await writeFile(temp, segment.subarray(0, 4096));
+    // The "worker" finishes a moment later: more bytes, then the rename that publishes it.
+    setTimeout(() => void writeFile(temp, segment.subarray(0, MiB / 2)), 40);
+    setTimeout(() => void writeFile(temp, segment).then(() => rename(temp, join(spool.dir, wal.name))), 120);
+    const transport = scriptedTransport(() => ({ status: 99 }));
+    const result = await restoreWal(options, wal, { transport, spool, warn: () => undefined });
+    expect(result).toMatchObject({ kind: 'delivered', from: 'spool' });
+    expect(transport.calls).toEqual([]);
     expect((await readFile(options.walDest)).equals(segment)).toBe(true);
   });
 

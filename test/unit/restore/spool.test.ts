@@ -4,7 +4,7 @@ import { chmod, mkdir, mkdtemp, readdir, readFile, writeFile } from 'node:fs/pro
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { claimSpooled, cleanupSpool, openSpool, spoolNamespace, tempOwner, type Spool } from '../../../src/restore/spool.js';
+import { claimSpooled, cleanupSpool, inflightSize, openSpool, spoolNamespace, tempOwner, type Spool } from '../../../src/restore/spool.js';
 import { requireWalName } from '../../../src/wal/name.js';
 import { makeSegment, MiB, writeSegment } from '../../fixtures/restore/segments.js';
 
@@ -119,5 +119,18 @@ describe('cleanupSpool', () => {
     expect(tempOwner('.000000010000000000000011.4242.1a2b3c4d.walship-tmp')).toBe(4242);
     expect(tempOwner('.RECOVERYXLOG.17.claimed.walship-tmp')).toBe(17);
     expect(tempOwner('000000010000000000000011')).toBeUndefined();
+  });
+});
+
+describe('inflightSize', () => {
+  it('reports the size of a live writer\'s temp file for the name, ignoring dead writers and claims', async () => {
+    const name = '000000010000000000000030';
+    expect(await inflightSize(spool, name)).toBeUndefined();
+    await writeFile(join(spool.dir, `.${name}.999999999.dead.walship-tmp`), Buffer.alloc(50));
+    await writeFile(join(spool.dir, `.${name}.${process.pid}.claimed.walship-tmp`), Buffer.alloc(70));
+    expect(await inflightSize(spool, name)).toBeUndefined();
+    await writeFile(join(spool.dir, `.${name}.${process.pid}.abcd.walship-tmp`), Buffer.alloc(30));
+    expect(await inflightSize(spool, name)).toBe(30);
+    expect(await inflightSize(spool, '000000010000000000000031')).toBeUndefined();
   });
 });
