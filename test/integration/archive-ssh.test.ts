@@ -2,7 +2,7 @@
 // server; walship-archive --md5 → Debian's barman put-wal 3.4; walship-archive → walship's server
 // plain, -z and -j (checked with gzip -t / bzip2 -t); and the remote shell seeing hostile words exactly.
 import { randomBytes } from 'node:crypto';
-import { chown, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { chown, mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openSshTransport, sshArgvFor } from '../../src/transport/openssh.js';
 import { writeBarmanConfig } from '../helpers/barman.js';
@@ -175,6 +175,34 @@ describe("walship-archive → ssh → walship's server", () => {
   });
 });
 
+describe("Debian's barman 3.4 takes over what walship's put-wal stored", () => {
+  it('archive-wal files plain, -z and -j segments into wals/<hash>/ (xlog.db: size, mtime, compression) and get-wal serves the original bytes', async () => {
+    const dir = `${work}/handover`;
+    await mkdir(dir, { mode: 0o755 });
+    const config = await writeBarmanConfig({ dir, servers: [{ name: 'pg' }], owner: ARCHIVE_USER });
+    const sent: Array<{ name: string; data: Buffer; flag: string; compression: string }> = [];
+    for (const [flag, compression] of [['', 'None'], ['-z', 'gzip'], ['-j', 'bzip2']] as const) {
+      const wal = await pgSegment(walLike(16 * MiB));
+      await run(['touch', '-d', '2023-04-05 06:07:08 UTC', wal.path]);
+      const r = await walshipArchive([...(flag ? [flag] : []), '-U', ARCHIVE_USER, '-c', config.configPath], 'pg', wal.path);
+      expect(r.code, describeRun(r)).toBe(0);
+      sent.push({ name: wal.name, data: wal.data, flag, compression });
+    }
+    const archiveWal = await run(['barman', '-c', config.configPath, 'archive-wal', 'pg'], { user: ARCHIVE_USER, cwd: dir });
+    expect(archiveWal.code, describeRun(archiveWal)).toBe(0);
+    expect(listDir(`${config.barmanHome}/pg/incoming`)).toEqual([]);
+    expect(listDir(`${config.barmanHome}/pg/errors`)).toEqual([]);
+    const xlogdb = (await readFile(`${config.barmanHome}/pg/wals/xlog.db`, 'utf8')).trim().split('\n').map((line) => line.split('\t'));
+    for (const wal of sent) {
+      const stored = await stat(`${config.barmanHome}/pg/wals/${wal.name.slice(0, 16)}/${wal.name}`);
+      expect(xlogdb, wal.name).toContainEqual([wal.name, String(stored.size), '1680674828.0', wal.compression]);
+      const get = await run(['barman', '-c', config.configPath, 'get-wal', 'pg', wal.name], { user: ARCHIVE_USER, cwd: dir });
+      expect(get.code, describeRun(get)).toBe(0);
+      expect(get.stdout.equals(wal.data), `barman get-wal ${wal.name} (${wal.flag || 'plain'})`).toBe(true);
+    }
+  });
+});
+
 describe("the archived file keeps the segment's mtime (Barman's archiver records it in xlog.db; barman recover --target-time reads it)", () => {
   it("Debian's barman put-wal 3.4 and walship's put-wal both keep it", async () => {
     const wal = await pgSegment(randomBytes(MiB));
@@ -192,6 +220,30 @@ describe("the archived file keeps the segment's mtime (Barman's archiver records
     const own = await walshipArchive(['-z', '-U', ARCHIVE_USER, '-c', walship.configPath], 'pg', second.path);
     expect(own.code, describeRun(own)).toBe(0);
     expect(await mtime(`${walship.incoming}/${second.name}`)).toBe('2022-03-04T05:06:07.250Z');
+  });
+});
+
+describe('--reuse-connection (OpenSSH ControlPersist)', () => {
+  it('archives through a persistent master and never waits for the master to exit', async () => {
+    const pgUser = await ensureUser(PG_USER);
+    const walA = await pgSegment(randomBytes(MiB));
+    const walB = await pgSegment(randomBytes(MiB));
+    const flags = ['--reuse-connection', '30', '-U', ARCHIVE_USER, '-c', walship.configPath];
+    const started = Date.now();
+    const first = await walshipArchive(flags, 'pg', walA.path);
+    const firstMs = Date.now() - started;
+    expect(first.code, describeRun(first)).toBe(0);
+    const second = await walshipArchive(flags, 'pg', walB.path);
+    expect(second.code, describeRun(second)).toBe(0);
+    // ControlPersist 30: a call that waited for the master would take 30 s.
+    expect(firstMs).toBeLessThan(10_000);
+    expect(Date.now() - started).toBeLessThan(20_000);
+    expect((await readFile(`${walship.incoming}/${walB.name}`)).equals(walB.data)).toBe(true);
+    const sockets = (await readdir(`${pgUser.home}/.ssh`)).filter((n) => n.startsWith('walship-'));
+    expect(sockets.length).toBeGreaterThanOrEqual(1);
+    // Stop the master this test started (ssh -O exit), so nothing outlives the file's sshd.
+    const stop = await asPg(['ssh', '-o', `ControlPath=${pgUser.home}/.ssh/walship-%C`, '-O', 'exit', `${ARCHIVE_USER}@${sshd.host}`]);
+    expect(stop.code, describeRun(stop)).toBe(0);
   });
 });
 

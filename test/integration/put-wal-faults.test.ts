@@ -2,9 +2,10 @@
 // concurrent put-wal of one segment racing to publish; an identical re-send after success.
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { readFileSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { requireIntegration } from '../helpers/requirements.js';
 import { binPath, describeRun, run } from '../helpers/run.js';
 import { putWalStream } from '../fixtures/archive/tar.js';
 import { leftovers, listDir, makeArchive, SEGMENT, type TestArchive } from '../fixtures/archive/server.js';
@@ -150,5 +151,34 @@ describe('an identical re-send after success', () => {
     expect(statSync(join(archive.incoming, SEGMENT)).ino).toBe(inode);
     expect(listDir(archive.incoming)).toEqual([SEGMENT]);
     expect(listDir(archive.errors)).toEqual([]);
+  });
+});
+
+describe('errors_directory on another filesystem than incoming', () => {
+  it('a different duplicate is copied there durably (link(2) gives EXDEV), and no temp file stays in incoming', async () => {
+    requireIntegration(['root']);
+    const archive = makeArchive();
+    const errorsMount = join(archive.dir, 'errors-fs');
+    mkdirSync(errorsMount);
+    const mount = await run(['mount', '-t', 'tmpfs', '-o', 'size=64m', 'tmpfs', errorsMount]);
+    expect(mount.code, `this test mounts a tmpfs and needs root with mount rights\n${describeRun(mount)}`).toBe(0);
+    try {
+      writeFileSync(archive.configPath, `[barman]\nbarman_home = ${archive.dir}/home\n[pg]\nerrors_directory = ${errorsMount}\n`);
+      const original = randomBytes(SEGMENT_SIZE);
+      const other = randomBytes(SEGMENT_SIZE);
+      const put = (wal: Buffer) => run([binPath('walship-server'), '-c', archive.configPath, 'put-wal', 'pg'], { input: putWalStream([[SEGMENT, wal]]) });
+      expect((await put(original)).code).toBe(0);
+      const r = await put(other);
+      expect(r.code, describeRun(r)).toBe(0);
+      const kept = listDir(errorsMount);
+      expect(kept).toHaveLength(1);
+      expect(kept[0]).toMatch(/^000000010000000000000003\.\d{8}T\d{6}Z\.duplicate$/);
+      expect(r.stderr).toContain(`the new bytes were kept in ${join(errorsMount, kept[0]!)}`);
+      expect(readFileSync(join(errorsMount, kept[0]!)).equals(other)).toBe(true);
+      expect(readFileSync(join(archive.incoming, SEGMENT)).equals(original)).toBe(true);
+      expect(listDir(archive.incoming)).toEqual([SEGMENT]);
+    } finally {
+      await run(['umount', errorsMount]);
+    }
   });
 });
