@@ -84,16 +84,30 @@ export async function archiveWal(request: ArchiveRequest): Promise<void> {
     const remote = request.transport.run(putWalArgs(request.server, request.configPath));
     remote.stdout.pipe(request.stdout, { end: false });
     let localError: unknown;
-    await pipeline(packTar(walMembers(request, name, file)), remote.stdin).catch((error: unknown) => {
+    let unread = false;
+    const tar = packTar(walMembers(request, name, file));
+    await pipeline(tar, remote.stdin).catch((error: unknown) => {
       // EPIPE means the remote stopped reading: its exit status says why. Anything else is ours.
       if (errnoCode(error) !== 'EPIPE' && errnoCode(error) !== 'ERR_STREAM_PREMATURE_CLOSE') {
         localError = error;
         remote.abort();
+      } else {
+        // Node also reports a premature close when the remote exits after reading every byte;
+        // only a tar stream we could not hand over completely means the remote skipped some.
+        unread = !tar.readableEnded;
       }
     });
     const exit = await remote.done;
     if (localError !== undefined) throw localError;
     checkRemoteExit(exit, request.transport.label);
+    if (unread) {
+      // A 0 from a remote that never took the whole stream is no proof of storage, and PostgreSQL
+      // deletes the segment on our 0. barman-cli fails here too ("Broken pipe", exit 2).
+      throw new RemoteCommandError(
+        `remote 'barman put-wal' on ${request.transport.label} exited 0 without reading the whole WAL stream: the WAL is not archived`,
+        2,
+      );
+    }
   } finally {
     await file.handle.close();
   }
