@@ -247,6 +247,15 @@ describe('bin/walship-archive over a stand-in ssh (the remote is `sh -c` running
     expect(child.stderr).toBe("ERROR: remote trouble\nERROR: remote 'barman put-wal' on barman@backup failed with status 4\n");
   });
 
+  it('a remote that exits 0 without reading the stream is not an archived WAL (barman-cli fails here too, with a broken pipe)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'walship-remote-'));
+    // A `barman` that answers 0 at once: a wrapper, a forced command, anything but put-wal.
+    writeFileSync(join(dir, 'barman'), '#!/bin/sh\nexit 0\n', { mode: 0o755 });
+    const r = await archiveExecutable(['backup', 'pg', walFile(randomBytes(16 << 20))], { PATH: `${FAKE_SSH_DIR}:${dir}:/usr/bin:/bin` });
+    expect(r.status).toBe(2);
+    expect(r.stderr).toBe("ERROR: remote 'barman put-wal' on barman@backup exited 0 without reading the whole WAL stream: the WAL is not archived\n");
+  });
+
   it("an unknown server: the remote's `ERROR: Unknown server 'nope'` is forwarded and the status is 1", async () => {
     const archive = makeArchive();
     const r = await archiveExecutable(['-c', archive.configPath, 'backup', 'nope', walFile()], {});
