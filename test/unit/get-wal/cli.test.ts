@@ -1,4 +1,5 @@
 // get-wal as barman-wal-restore calls it: messages and exit statuses of every row of its table.
+import { execFileSync } from 'node:child_process';
 import { mkdir, mkdtemp, readdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -140,6 +141,37 @@ describe('get-wal exit statuses', () => {
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(/^ERROR: cannot decompress .*000000010000000000000005: /);
     expect(r.stdout.length).toBe(0);
+  });
+});
+
+describe('stored xz, zstd and lz4 files', () => {
+  const compressWith = (program: string, bytes: Buffer): Buffer => execFileSync(program, ['-c'], { input: bytes, maxBuffer: 8 * MiB });
+
+  it.each([
+    ['xz', '000000010000000000000011'],
+    ['zstd', '000000010000000000000012'],
+    ['lz4', '000000010000000000000013'],
+  ])('a %s-stored segment is decoded by the %s program and sent plain', async (program, name) => {
+    const segment = makeSegment(name, { size: MiB });
+    await writeFile(join(root, 'home/pg/wals/0000000100000000', name), compressWith(program, segment));
+    const r = await getWal(['pg', name]);
+    expect(r).toMatchObject({ status: 0, stderr: '' });
+    expect(r.stdout.equals(segment)).toBe(true);
+  });
+
+  it('without the xz program: a clear error naming it, exit 1, nothing on stdout', async () => {
+    const name = '000000010000000000000014';
+    await writeFile(join(root, 'home/pg/wals/0000000100000000', name), compressWith('xz', makeSegment(name, { size: MiB })));
+    const path = process.env['PATH'];
+    process.env['PATH'] = '/nonexistent';
+    try {
+      const r = await getWal(['pg', name]);
+      expect(r.status).toBe(1);
+      expect(r.stderr).toMatch(/^ERROR: xz decompression needs the 'xz' program, which is not on PATH\nHINT: install it \(Debian package xz-utils\)/);
+      expect(r.stdout.length).toBe(0);
+    } finally {
+      process.env['PATH'] = path;
+    }
   });
 });
 
