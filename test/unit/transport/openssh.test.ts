@@ -96,6 +96,13 @@ describe('openSshTransport with a stand-in ssh', () => {
     expect(exit).toEqual({ status: undefined, transportError: 'ssh to backup failed (exit 255)' });
   });
 
+  it('an ssh program that cannot be started is a transport failure, and done still settles', async () => {
+    const transport = openSshTransport({ host: 'backup', user: 'barman', stderr: new PassThrough(), sshCommand: '/nonexistent/ssh' });
+    const remote = transport.run(['put-wal', 'pg']);
+    remote.stdin.end(Buffer.alloc(1 << 20));
+    expect(await remote.done).toEqual({ status: undefined, transportError: 'cannot run ssh: spawn /nonexistent/ssh ENOENT' });
+  });
+
   it('passes exactly one remote command line, which the far shell splits back into the original words', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'walship-ssh-bin-'));
     // A `barman` that prints its argv NUL-separated, first on PATH for the loopback "remote".
