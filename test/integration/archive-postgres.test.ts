@@ -79,14 +79,21 @@ async function archiverStats(): Promise<ArchiverStats> {
   return { archived: Number(archived), failed: Number(failed), lastFailed: lastFailed ?? '' };
 }
 
-/** Bounded poll until archived_count reaches target; fails at once on any failed archive_command. */
-async function waitUntilArchived(target: number): Promise<ArchiverStats> {
+/**
+ * Bounded poll until nothing is waiting to be archived (no .ready in pg_wal/archive_status; after
+ * pg_switch_wal() returns, the closed segment's .ready already exists) and archived_count has
+ * reached atLeast. Fails at once on any failed archive_command, with the server log's tail.
+ */
+async function waitUntilAllArchived(atLeast = 0): Promise<ArchiverStats> {
   const deadline = Date.now() + CATCH_UP_MS;
   for (;;) {
     const stats = await archiverStats();
-    if (stats.failed > 0) throw new Error(`archive_command failed (${stats.lastFailed})\n${await logTail(pg.logPath, 40)}`);
-    if (stats.archived >= target) return stats;
-    if (Date.now() > deadline) throw new Error(`only ${stats.archived} of ${target} archived after ${CATCH_UP_MS} ms\n${await logTail(pg.logPath, 40)}`);
+    if (stats.failed > 0) throw new Error(`archive_command failed (${stats.lastFailed})\n${await logTail(pg.logPath, 60)}`);
+    const ready = (await readdir(`${pg.dataDir}/pg_wal/archive_status`)).filter((n) => n.endsWith('.ready'));
+    if (ready.length === 0 && stats.archived >= atLeast) return stats;
+    if (Date.now() > deadline) {
+      throw new Error(`${ready.length} segments still .ready, ${stats.archived} archived (want ≥ ${atLeast}) after ${CATCH_UP_MS} ms\n${await logTail(pg.logPath, 60)}`);
+    }
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
 }
@@ -105,7 +112,10 @@ async function switchSegments(count: number): Promise<void> {
   }
 }
 
-/** Completed segments so far: every one before the segment being written. */
+/**
+ * A lower bound of the segments completed so far. pg_walfile_name() of an LSN exactly on a segment
+ * boundary (as right after pg_switch_wal) names the previous segment, so this may be one short.
+ */
 async function completedSegments(): Promise<number> {
   const current = await pg.psql('select pg_walfile_name(pg_current_wal_lsn())');
   const first = (await readdir(`${pg.dataDir}/pg_wal`)).filter((n) => SEGMENT_RE.test(n)).sort()[0] ?? current;
@@ -157,7 +167,7 @@ describe('PostgreSQL 15 archive_command = walship-archive over ssh', () => {
     const target = 20;
     const missing = target - (await completedSegments());
     await switchSegments(Math.max(1, missing));
-    const stats = await waitUntilArchived(target);
+    const stats = await waitUntilAllArchived(target);
     const seconds = (Date.now() - started) / 1000;
     expect(stats.failed).toBe(0);
 
@@ -173,15 +183,13 @@ describe('PostgreSQL 15 archive_command = walship-archive over ssh', () => {
 
   it('with -z, then -j: stored compressed under the plain WAL name, accepted by gzip -t / bzip2 -t, decoding to pg_wal\'s bytes', async () => {
     const before = new Set(await doneSegments());
-    let expected = (await archiverStats()).archived;
     for (const flag of ['-z', '-j']) {
       await useArchiveCommand(archiveCommand(`${flag} -U ${ARCHIVE_USER} -c ${walshipConfig}`));
       await switchSegments(3);
-      expected += 3;
-      await waitUntilArchived(expected);
+      await waitUntilAllArchived();
     }
     const added = (await doneSegments()).filter((name) => !before.has(name));
-    expect(added).toHaveLength(6);
+    expect(added.length).toBeGreaterThanOrEqual(6);
     const kinds = await compareWithPgWal(added, walshipIncoming);
     expect(kinds.gzip, JSON.stringify(kinds)).toBeGreaterThanOrEqual(2);
     expect(kinds.bzip2, JSON.stringify(kinds)).toBeGreaterThanOrEqual(2);
@@ -191,13 +199,12 @@ describe('PostgreSQL 15 archive_command = walship-archive over ssh', () => {
 
   it("with --md5 into Debian's barman put-wal 3.4: accepted, byte-identical in barman's incoming", async () => {
     const before = new Set(await doneSegments());
-    const expected = (await archiverStats()).archived + 3;
     await useArchiveCommand(archiveCommand(`--md5 -c ${barmanConfig}`));
     await switchSegments(3);
-    await waitUntilArchived(expected);
+    await waitUntilAllArchived();
     const added = (await doneSegments()).filter((name) => !before.has(name));
-    expect(added).toHaveLength(3);
-    expect(await compareWithPgWal(added, barmanIncoming)).toEqual({ none: 3, gzip: 0, bzip2: 0 });
+    expect(added.length).toBeGreaterThanOrEqual(3);
+    expect(await compareWithPgWal(added, barmanIncoming)).toEqual({ none: added.length, gzip: 0, bzip2: 0 });
     expect(listDir(barmanIncoming)).toEqual(added);
     expect((await archiverStats()).failed).toBe(0);
   });
