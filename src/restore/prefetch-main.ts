@@ -1,13 +1,14 @@
-// Entry point of the detached prefetch worker: takes the namespace lock, runs prefetch rounds,
+// Entry point of the detached prefetch worker: takes the namespace lock, runs the prefetch pipeline,
 // and logs to <spool>/.prefetch.log (nobody reads its stderr).
 
 import { createWriteStream } from 'node:fs';
 import { stat, truncate } from 'node:fs/promises';
 import { join } from 'node:path';
 import { acquirePrefetchLock } from './prefetch-lock.js';
-import { runPrefetchLoop } from './prefetch-loop.js';
+import { PIPELINE_LIMITS, runPrefetchPipeline } from './prefetch-loop.js';
 import { readPrefetchRequest, requestKey } from './prefetch-request.js';
-import { prefetchRound } from './prefetch.js';
+import { fetchIntoSpool, planPrefetch } from './prefetch.js';
+import { requireWalName } from '../wal/name.js';
 import { cleanupTempsOnSignal } from './interrupt.js';
 import { createTransport } from './remote.js';
 import { parseWorkerJob } from './worker.js';
@@ -26,16 +27,27 @@ async function main(): Promise<void> {
   };
   cleanupTempsOnSignal(() => [spool.dir]);
   const transport = createTransport(job, logStream, process.env);
+  const ctx = { transport, options: job, spool, log };
   try {
-    await runPrefetchLoop({
-      acquire: () => acquirePrefetchLock(spool.dir),
-      readRequest: () => readPrefetchRequest(spool),
-      keyOf: requestKey,
-      round: async (request) => {
-        const report = await prefetchRound({ transport, options: job, spool, log }, request);
-        log(`after ${request.walName}: peeked ${report.peeked.length}, fetched ${report.fetched.join(' ') || 'none'}${report.failed.length > 0 ? `, failed ${report.failed.join(' ')}` : ''}, removed ${report.removed.length}`);
+    const report = await runPrefetchPipeline(
+      {
+        acquire: () => acquirePrefetchLock(spool.dir),
+        readRequest: () => readPrefetchRequest(spool),
+        keyOf: requestKey,
+        plan: async (request) => {
+          const plan = await planPrefetch(ctx, request);
+          log(`after ${request.walName}: peeked ${plan.peeked.length}, to fetch ${plan.wanted.map((wal) => wal.name).join(' ') || 'none'}, removed ${plan.removed.length}`);
+          return plan.wanted.map((wal) => wal.name);
+        },
+        fetch: async (name) => {
+          if ((await fetchIntoSpool(ctx, requireWalName(name))) === 'fetched') log(`fetched ${name}`);
+        },
+        sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+        now: Date.now,
       },
-    });
+      { jobs: job.jobs, ...PIPELINE_LIMITS },
+    );
+    log(`worker done: ${report.plans} plans, ${report.fetches} fetches`);
   } catch (error) {
     log(`prefetch worker failed: ${(error as Error).message}`);
   } finally {

@@ -1,7 +1,6 @@
-// One prefetch round: ask get-wal --peek which segments follow the one PostgreSQL just received,
-// then fetch those not yet spooled, JOBS at a time, each through temp → verify → rename.
+// The prefetch worker's two steps: plan (ask get-wal --peek which segments follow the one PostgreSQL
+// just received) and fetch one segment into the spool through temp → verify → rename.
 
-import pLimit from 'p-limit';
 import { join } from 'node:path';
 import { publishReplacing, discardTemp } from '../durable/durable-write.js';
 import type { Transport } from '../transport/transport.js';
@@ -22,12 +21,13 @@ export interface PrefetchContext {
   log(line: string): void;
 }
 
-export interface RoundReport {
+export interface PrefetchPlan {
+  /** Spooled segments PostgreSQL can no longer ask for, now removed. */
   removed: string[];
+  /** What --peek listed after the requested segment. */
   peeked: string[];
-  fetched: string[];
-  /** Could not be fetched or failed the segment check (logged); a later round tries again. */
-  failed: string[];
+  /** The peeked segments not yet spooled, in the order PostgreSQL will ask for them. */
+  wanted: WalName[];
 }
 
 /** Peek output is a few names; anything larger is not a peek answer. */
@@ -46,37 +46,33 @@ export async function peekNames(transport: Transport, options: PrefetchOptions, 
   return text.split('\n').map((line) => line.trim()).filter((line) => parseWalName(line)?.kind === 'segment');
 }
 
-/** The segments after `requested` on its timeline that the archive has, at most `jobs` of them. */
 const isAfter = (wal: WalName, requested: WalName): boolean =>
   wal.timeline === requested.timeline && (wal.log > requested.log || (wal.log === requested.log && wal.seg > requested.seg));
 
-export async function prefetchRound(ctx: PrefetchContext, request: PrefetchRequest): Promise<RoundReport> {
+/**
+ * For the segment PostgreSQL just received: clean the spool, then ask the archive which of the next
+ * JOBS segments exist (starting right after it, so the size from its header gives exact names).
+ */
+export async function planPrefetch(ctx: PrefetchContext, request: PrefetchRequest): Promise<PrefetchPlan> {
   const requested = requireWalName(request.walName);
   const removed = await cleanupSpool(ctx.spool, requested);
   const start = nextSegment(requested, request.segmentSize);
   const peeked = (await peekNames(ctx.transport, ctx.options, start, ctx.options.jobs))
     .map((name) => requireWalName(name))
     .filter((wal) => isAfter(wal, requested));
-  const missing: WalName[] = [];
-  for (const wal of peeked) if (!(await isSpooled(ctx.spool, wal.name))) missing.push(wal);
-  const limit = pLimit(Math.max(1, ctx.options.jobs));
-  const outcomes = await Promise.all(missing.map((wal) => limit(() => fetchIntoSpool(ctx, wal))));
-  return {
-    removed,
-    peeked: peeked.map((wal) => wal.name),
-    fetched: missing.filter((_, i) => outcomes[i] === 'fetched').map((wal) => wal.name),
-    failed: missing.filter((_, i) => outcomes[i] === 'failed').map((wal) => wal.name),
-  };
+  const wanted: WalName[] = [];
+  for (const wal of peeked) if (!(await isSpooled(ctx.spool, wal.name))) wanted.push(wal);
+  return { removed, peeked: peeked.map((wal) => wal.name), wanted };
 }
 
-/** Has PostgreSQL already asked for this segment (or a later one) since the round began? */
+/** Has PostgreSQL already asked for this segment (or a later one) since it was planned? */
 async function isConsumed(ctx: PrefetchContext, wal: WalName): Promise<boolean> {
   const latest = await readPrefetchRequest(ctx.spool);
   return latest !== undefined && !isAfter(wal, requireWalName(latest.walName));
 }
 
 /** Fetches one segment into the spool; 'failed' (and a log line) when it could not. */
-async function fetchIntoSpool(ctx: PrefetchContext, wal: WalName): Promise<'fetched' | 'skipped' | 'failed'> {
+export async function fetchIntoSpool(ctx: PrefetchContext, wal: WalName): Promise<'fetched' | 'skipped' | 'failed'> {
   try {
     // A restore may have fetched it directly while it waited its turn: do not spool it for nothing.
     if (await isConsumed(ctx, wal)) return 'skipped';

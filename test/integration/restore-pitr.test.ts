@@ -9,6 +9,7 @@ import { ensureOwnedDir, makeTempDir, writeOwnedFile } from '../helpers/files.js
 import { baseBackup, startPostgres, type Pg } from '../helpers/postgres.js';
 import { requireIntegration } from '../helpers/requirements.js';
 import { binPath, repoRoot } from '../helpers/run.js';
+import { prefetchLog } from '../fixtures/restore/spool-log.js';
 import { startSshd, type Sshd } from '../helpers/sshd.js';
 import { ARCHIVE_USER, ensureUser, PG_USER } from '../helpers/users.js';
 
@@ -70,7 +71,9 @@ describe('point-in-time recovery through walship-restore -p 8', () => {
 
     const spool = `${work}/spool`;
     await ensureOwnedDir(spool, pgUser, 0o700);
-    const restoreCommand = [binPath('walship-restore'), '-U', ARCHIVE_USER, '-c', configPath, '-p', '8', '--spool-dir', spool, sshd!.host, 'pg', '%f', '%p'].join(' ');
+    const callLog = `${work}/restore-calls.log`;
+    await writeOwnedFile(callLog, '', pgUser, 0o644);
+    const restoreCommand = [`${repoRoot}/test/fixtures/restore/timed`, callLog, binPath('walship-restore'), '-U', ARCHIVE_USER, '-c', configPath, '-p', '8', '--spool-dir', spool, sshd!.host, 'pg', '%f', '%p'].join(' ');
     await writeOwnedFile(`${backupDir}/recovery.signal`, '', pgUser, 0o600);
     const started = Date.now();
     restored = await startPostgres({
@@ -91,6 +94,15 @@ describe('point-in-time recovery through walship-restore -p 8', () => {
     const restoredSegments = new Set([...log.matchAll(/restored log file "([0-9A-F]{24})" from archive/g)].map((m) => m[1]));
     expect(restoredSegments.size).toBeGreaterThanOrEqual(SEGMENTS);
     expect(log).toContain('recovery stopping at restore point "walship_target"');
-    console.log(`PITR: ${restoredSegments.size} segments restored through walship-restore -p 8 in ${seconds.toFixed(1)} s (${((seconds * 1000) / restoredSegments.size).toFixed(0)} ms per segment); table state ${atTarget}`);
+    // Per-call cost as PostgreSQL saw it, from the timing wrapper around restore_command.
+    const calls = (await readFile(callLog, 'utf8')).trim().split('\n').map((line) => line.split(' '));
+    const delivered = calls.filter(([, status]) => status === '0').map(([ms]) => Number(ms)).sort((a, b) => a - b);
+    expect(delivered.length).toBeGreaterThanOrEqual(SEGMENTS);
+    const mean = delivered.reduce((sum, ms) => sum + ms, 0) / delivered.length;
+    console.log(
+      `PITR: ${restoredSegments.size} segments restored through walship-restore -p 8; ${seconds.toFixed(1)} s from start to promotion; ` +
+        `${delivered.length} files delivered in ${calls.length} calls: mean ${mean.toFixed(0)} ms, median ${delivered[delivered.length >> 1]} ms, max ${delivered.at(-1)} ms per delivered file; table state ${atTarget}`,
+    );
+    if (process.env['WALSHIP_DEBUG_PITR']) console.log(`${calls.map((call) => call.join(' ')).join('\n')}\n${await prefetchLog(spool)}`);
   }, 900_000);
 });

@@ -1,14 +1,39 @@
-// The prefetch worker's loop: rounds until the latest request is served, and one more look after
-// releasing the lock for a request that arrived while it was held.
+// The prefetch worker's pipeline: up to JOBS fetches in flight, a newer request re-plans without
+// waiting for running fetches, and one more look after releasing the lock.
 import { describe, expect, it } from 'vitest';
-import { runPrefetchLoop, type LoopSteps } from '../../../src/restore/prefetch-loop.js';
+import { runPrefetchPipeline, type PipelineSteps } from '../../../src/restore/prefetch-loop.js';
 
-function steps(requests: (string | undefined)[], options: { lockFree?: boolean[] } = {}) {
-  const served: string[] = [];
+interface Harness {
+  steps: PipelineSteps<string>;
+  events: string[];
+  maxInflight(): number;
+}
+
+/**
+ * A scripted worker. `requests` is what readRequest returns on successive calls (the last one
+ * repeats); plans map a request to names; every fetch takes `fetchTicks` sleeps of the fake clock.
+ */
+function harness(requests: (string | undefined)[], plans: Record<string, string[]>, options: { fetchTicks?: number; lockFree?: boolean[] } = {}): Harness {
   const events: string[] = [];
   let reads = 0;
   let acquires = 0;
-  const s: LoopSteps<string> = {
+  let clock = 0;
+  let inflight = 0;
+  let maxInflight = 0;
+  const waiters: { at: number; resolve: () => void }[] = [];
+  const tick = (ms: number): Promise<void> =>
+    new Promise((resolve) => {
+      waiters.push({ at: clock + ms, resolve });
+      // Advance the fake clock to the earliest waiter, asynchronously, so fetches interleave.
+      setImmediate(() => {
+        waiters.sort((a, b) => a.at - b.at);
+        const next = waiters.shift();
+        if (!next) return;
+        clock = Math.max(clock, next.at);
+        next.resolve();
+      });
+    });
+  const steps: PipelineSteps<string> = {
     acquire: async () => {
       const free = options.lockFree?.[acquires++] ?? true;
       if (!free) return undefined;
@@ -17,56 +42,80 @@ function steps(requests: (string | undefined)[], options: { lockFree?: boolean[]
     },
     readRequest: async () => requests[Math.min(reads++, requests.length - 1)],
     keyOf: (request) => request,
-    round: async (request) => {
-      served.push(request);
-      events.push(`round ${request}`);
+    plan: async (request) => {
+      events.push(`plan ${request}`);
+      return plans[request] ?? [];
     },
+    fetch: async (name) => {
+      inflight++;
+      maxInflight = Math.max(maxInflight, inflight);
+      events.push(`start ${name}`);
+      for (let i = 0; i < (options.fetchTicks ?? 3); i++) await tick(10);
+      inflight--;
+      events.push(`done ${name}`);
+    },
+    sleep: (ms) => tick(ms),
+    now: () => clock,
   };
-  return { s, served, events };
+  return { steps, events, maxInflight: () => maxInflight };
 }
 
-describe('runPrefetchLoop', () => {
-  it('serves one request and stops when nothing new arrives', async () => {
-    const { s, served, events } = steps(['A']);
-    expect(await runPrefetchLoop(s)).toBe(1);
-    expect(served).toEqual(['A']);
-    expect(events).toEqual(['lock', 'round A', 'release']);
+const limits = { jobs: 2, pollMs: 5, maxMs: 100_000 };
+
+describe('runPrefetchPipeline', () => {
+  it('fetches the planned names, at most JOBS at a time, then stops', async () => {
+    const h = harness(['A'], { A: ['1', '2', '3', '4'] });
+    expect(await runPrefetchPipeline(h.steps, limits)).toEqual({ plans: 1, fetches: 4 });
+    expect(h.maxInflight()).toBe(2);
+    expect(h.events.filter((e) => e.startsWith('start'))).toEqual(['start 1', 'start 2', 'start 3', 'start 4']);
+    expect(h.events.at(-1)).toBe('release');
   });
 
-  it('serves requests that arrive during a round, each once', async () => {
-    const { s, served } = steps(['A', 'B', 'B', 'C']);
-    await runPrefetchLoop(s);
-    expect(served).toEqual(['A', 'B', 'C']);
+  it('re-plans for a newer request while fetches are still running, and drops the stale queue', async () => {
+    // A's plan queues 1..4; B arrives while 1 and 2 run; B's plan (3, 5) replaces 3, 4.
+    const h = harness(['A', 'A', 'B'], { A: ['1', '2', '3', '4'], B: ['2', '3', '5'] }, { fetchTicks: 5 });
+    const report = await runPrefetchPipeline(h.steps, limits);
+    const started = h.events.filter((e) => e.startsWith('start'));
+    expect(started).toEqual(['start 1', 'start 2', 'start 3', 'start 5']);
+    expect(report.plans).toBe(2);
+    // The plan for B came before the fetches of A had finished.
+    expect(h.events.indexOf('plan B')).toBeLessThan(h.events.indexOf('done 2'));
   });
 
-  it('looks again after releasing, and serves a request that arrived in between', async () => {
-    // reads: A (round), A (stop), B (after release: new) → lock again, B (round), B, B
-    const { s, served, events } = steps(['A', 'A', 'B']);
-    await runPrefetchLoop(s);
-    expect(served).toEqual(['A', 'B']);
-    expect(events).toEqual(['lock', 'round A', 'release', 'lock', 'round B', 'release']);
+  it('looks again after releasing and serves a request that arrived in between', async () => {
+    // Reads: A (plan; nothing to fetch, so idle → release), B (after release: new) → lock again, B (plan)...
+    const h = harness(['A', 'B'], { A: [], B: ['9'] });
+    await runPrefetchPipeline(h.steps, limits);
+    expect(h.events).toEqual(['lock', 'plan A', 'release', 'lock', 'plan B', 'start 9', 'done 9', 'release']);
   });
 
   it('does nothing when another worker holds the lock', async () => {
-    const { s, served } = steps(['A'], { lockFree: [false] });
-    expect(await runPrefetchLoop(s)).toBe(0);
-    expect(served).toEqual([]);
+    const h = harness(['A'], { A: ['1'] }, { lockFree: [false] });
+    expect(await runPrefetchPipeline(h.steps, limits)).toEqual({ plans: 0, fetches: 0 });
+    expect(h.events).toEqual([]);
   });
 
   it('does nothing without a request', async () => {
-    const { s, served } = steps([undefined]);
-    await runPrefetchLoop(s);
-    expect(served).toEqual([]);
+    const h = harness([undefined], {});
+    expect(await runPrefetchPipeline(h.steps, limits)).toEqual({ plans: 0, fetches: 0 });
   });
 
-  it('stops after maxRounds', async () => {
+  it('plans no more after its lifetime, but lets running fetches finish', async () => {
     let n = 0;
-    const s: LoopSteps<string> = {
-      acquire: async () => ({ release: async () => undefined }),
-      readRequest: async () => `R${n++}`,
-      keyOf: (r) => r,
-      round: async () => undefined,
+    const h = harness([], {});
+    h.steps.readRequest = async () => `R${n++}`;
+    h.steps.plan = async (request) => [request];
+    const report = await runPrefetchPipeline(h.steps, { jobs: 1, pollMs: 5, maxMs: 200 });
+    expect(report.plans).toBeGreaterThan(0);
+    expect(report.plans).toBeLessThan(50);
+    expect(h.events.filter((e) => e.startsWith('start')).length).toBe(h.events.filter((e) => e.startsWith('done')).length);
+  });
+
+  it('survives a fetch step that rejects', async () => {
+    const h = harness(['A'], { A: ['1', '2'] });
+    h.steps.fetch = async (name) => {
+      if (name === '1') throw new Error('boom');
     };
-    expect(await runPrefetchLoop(s, 5)).toBe(5);
+    expect(await runPrefetchPipeline(h.steps, limits)).toEqual({ plans: 1, fetches: 2 });
   });
 });

@@ -1,11 +1,12 @@
-// One prefetch round against a local archive: the segments after the requested one land in the
+// Planning and fetching against a local archive: the segments after the requested one land in the
 // spool complete and verified, spooled ones are not fetched twice, consumed ones are removed.
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { serverMain } from '../../../src/server/cli.js';
-import { prefetchRound, type PrefetchContext } from '../../../src/restore/prefetch.js';
+import { fetchIntoSpool, planPrefetch, type PrefetchContext } from '../../../src/restore/prefetch.js';
+import type { PrefetchRequest } from '../../../src/restore/prefetch-request.js';
 import { openSpool, type Spool } from '../../../src/restore/spool.js';
 import { localTransport } from '../../../src/transport/local.js';
 import { nextSegment, requireWalName } from '../../../src/wal/name.js';
@@ -32,6 +33,14 @@ beforeEach(async () => {
   spool = await openSpool(join(archive.root, 'spool'), 'ns');
   logs.length = 0;
 });
+
+/** One plan, then every wanted segment fetched: what the worker does for one request. */
+async function prefetchRound(ctx: PrefetchContext, request: PrefetchRequest) {
+  const plan = await planPrefetch(ctx, request);
+  const outcomes = await Promise.all(plan.wanted.map((wal) => fetchIntoSpool(ctx, wal)));
+  const named = (outcome: string) => plan.wanted.filter((_, i) => outcomes[i] === outcome).map((wal) => wal.name);
+  return { removed: plan.removed, peeked: plan.peeked, fetched: named('fetched'), failed: named('failed') };
+}
 
 const context = (jobs: number, format: 'plain' | 'gzip' = 'plain'): PrefetchContext => ({
   transport: localTransport(new PassThrough(), {}, async () => serverMain),
