@@ -2,7 +2,7 @@
 // local transport and over a stand-in `ssh` whose "remote" is a real shell running bin/barman.
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -121,6 +121,31 @@ describe('walship-archive --transport local', () => {
     const r = await archiveInProcess(['--transport', 'local', '--test', '-c', archive.configPath, 'h', 'nope']);
     expect(r.status).toBe(1);
     expect(r.stderr).toBe("ERROR: Unknown server 'nope'\n");
+  });
+});
+
+describe('a WAL file whose size changes while it is sent', () => {
+  /** A "WAL file" that stat says is empty but that reads ~1.4 KB: /proc/self/status under a WAL name. */
+  const growingWal = (): string => {
+    const dir = mkdtempSync(join(tmpdir(), 'walship-growing-'));
+    symlinkSync('/proc/self/status', join(dir, SEGMENT));
+    return join(dir, SEGMENT);
+  };
+
+  it('local transport: exit 2 with the size error, nothing stored', async () => {
+    const archive = makeArchive();
+    const r = await archiveInProcess(['--transport', 'local', '-c', archive.configPath, 'h', 'pg', growingWal()]);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(new RegExp(`^ERROR: ${SEGMENT} produced at least \\d+ bytes but 0 were declared\nHINT: the file changed while it was being sent; retry\n$`, 'm'));
+    expect(listDir(archive.incoming)).toEqual([]);
+  });
+
+  it('over ssh: the send is aborted (the remote sees a truncated stream), exit 2, nothing stored', async () => {
+    const archive = makeArchive();
+    const r = await archiveExecutable(['-c', archive.configPath, 'backup', 'pg', growingWal()], {});
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(new RegExp(`ERROR: ${SEGMENT} produced at least \\d+ bytes but 0 were declared\nHINT: the file changed while it was being sent; retry\n$`));
+    expect(listDir(archive.incoming)).toEqual([]);
   });
 });
 
