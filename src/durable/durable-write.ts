@@ -47,7 +47,14 @@ export async function writeTempFile(
   options: { stages?: Duplex[]; mode?: number } = {},
 ): Promise<TempFile> {
   const path = tempPathFor(finalPath);
-  const handle = await open(path, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, options.mode ?? 0o600);
+  let handle: Awaited<ReturnType<typeof open>>;
+  try {
+    handle = await open(path, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, options.mode ?? 0o600);
+  } catch (error) {
+    // The stages never ran: a program stage (bzip2, xz) would wait on its stdin forever.
+    for (const stage of options.stages ?? []) stage.destroy();
+    throw error;
+  }
   let size = 0;
   try {
     const input = source instanceof Readable ? source : Readable.from(Buffer.isBuffer(source) ? [source] : source);

@@ -118,6 +118,11 @@ describe('get-wal exit statuses', () => {
     expect(r.status).toBe(3);
   });
 
+  it('-j -o into a missing directory: exit 3, and the bzip2 stage that never ran does not hang get-wal', async () => {
+    const r = await getWal(['-j', '-o', join(root, 'no/such/dir'), 'pg', '000000010000000000000002']);
+    expect(r.status).toBe(3);
+  });
+
   it('-o DIR writes DIR/<name> and nothing on stdout', async () => {
     const out = join(root, 'out');
     await mkdir(out);

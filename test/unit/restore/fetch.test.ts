@@ -86,3 +86,14 @@ describe('fetchVerified', () => {
     expect(result).toMatchObject({ kind: 'fetched', header: undefined });
   });
 });
+
+describe('fetchToTemp with an unwritable destination', () => {
+  it('fails with DestinationUnusableError and leaves no decoder process behind', async () => {
+    const { fetchToTemp } = await import('../../../src/restore/fetch.js');
+    const { DestinationUnusableError } = await import('../../../src/errors.js');
+    const decoders = transferDecoders('bzip2');
+    const transport = scriptedTransport(() => ({ stdout: Buffer.from('BZh9') }));
+    await expect(fetchToTemp(transport, [], join(dir, 'missing', 'RECOVERYXLOG'), decoders)).rejects.toBeInstanceOf(DestinationUnusableError);
+    expect(decoders.every((stage) => stage.destroyed)).toBe(true);
+  });
+});
