@@ -1,5 +1,5 @@
 // get-wal as barman-wal-restore calls it: messages and exit statuses of every row of its table.
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdir, mkdtemp, readdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,6 +18,8 @@ import {
 import { exitStatusFor, GET_WAL_EXIT, getWalCommand } from '../../../src/get-wal/cli.js';
 import { makeSegment, MiB } from '../../fixtures/restore/segments.js';
 import { captureIO } from './io.js';
+
+const repoRoot = new URL('../../..', import.meta.url).pathname;
 
 let root = '';
 let config = '';
@@ -118,8 +120,10 @@ describe('get-wal exit statuses', () => {
     expect(r.status).toBe(3);
   });
 
-  it('-j -o into a missing directory: exit 3, and the bzip2 stage that never ran does not hang get-wal', async () => {
-    const r = await getWal(['-j', '-o', join(root, 'no/such/dir'), 'pg', '000000010000000000000002']);
+  it('-j -o into a missing directory: the built walship-server exits 3 instead of waiting on an unused bzip2 stage', () => {
+    const argv = ['-c', config, 'get-wal', '-j', '-o', join(root, 'no/such/dir'), 'pg', '000000010000000000000002'];
+    const r = spawnSync(join(repoRoot, 'bin/walship-server'), argv, { timeout: 20_000, encoding: 'utf8' });
+    expect(r.signal).toBeNull();
     expect(r.status).toBe(3);
   });
 
