@@ -3,7 +3,7 @@
 
 import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
-import { link, open, rename, unlink } from 'node:fs/promises';
+import { link, open, rename, unlink, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { Readable, type Duplex } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -47,7 +47,7 @@ export async function writeTempFile(
   options: { stages?: Duplex[]; mode?: number } = {},
 ): Promise<TempFile> {
   const path = tempPathFor(finalPath);
-  let handle: Awaited<ReturnType<typeof open>>;
+  let handle: FileHandle;
   try {
     handle = await open(path, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, options.mode ?? 0o600);
   } catch (error) {
@@ -56,12 +56,18 @@ export async function writeTempFile(
     throw error;
   }
   let size = 0;
+  let writeError: unknown;
   try {
     const input = source instanceof Readable ? source : Readable.from(Buffer.isBuffer(source) ? [source] : source);
     // A plain consumer rather than fs.WriteStream: we keep the handle open for fsync ourselves.
     const sink = async (chunks: AsyncIterable<Buffer>): Promise<void> => {
       for await (const chunk of chunks) {
-        await handle.write(chunk);
+        try {
+          await writeFully(handle, chunk);
+        } catch (error) {
+          writeError = error;
+          throw error;
+        }
         size += chunk.length;
       }
     };
@@ -72,9 +78,22 @@ export async function writeTempFile(
   } catch (error) {
     await handle.close().catch(() => undefined);
     await unlink(path).catch(() => undefined);
-    throw error;
+    // With a Transform between source and sink, pipeline may report an AbortError instead of the
+    // sink's own failure (nodejs/node#62089): the write error (ENOSPC, EIO) is the one to tell.
+    throw writeError ?? error;
   }
   return { path, finalPath, size };
+}
+
+/**
+ * write(2) may write fewer bytes than asked without an error (a nearly full filesystem does:
+ * the error comes only with the next write). Ignoring that would publish a truncated file.
+ */
+async function writeFully(handle: FileHandle, chunk: Buffer): Promise<void> {
+  for (let offset = 0; offset < chunk.length; ) {
+    const { bytesWritten } = await handle.write(chunk, offset, chunk.length - offset);
+    offset += bytesWritten;
+  }
 }
 
 /** Removes a temp file that will not be published; missing is fine. */
