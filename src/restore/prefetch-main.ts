@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { acquirePrefetchLock } from './prefetch-lock.js';
 import { PIPELINE_LIMITS, runPrefetchPipeline } from './prefetch-loop.js';
 import { readPrefetchRequest, requestKey } from './prefetch-request.js';
-import { fetchIntoSpool, planPrefetch } from './prefetch.js';
+import { fetchIntoSpool, needsPlan, planPrefetch } from './prefetch.js';
 import { requireWalName } from '../wal/name.js';
 import { cleanupTempsOnSignal } from './interrupt.js';
 import { createTransport } from './remote.js';
@@ -34,6 +34,7 @@ async function main(): Promise<void> {
         acquire: () => acquirePrefetchLock(spool.dir),
         readRequest: () => readPrefetchRequest(spool),
         keyOf: requestKey,
+        needsPlan: (request, inflight) => needsPlan(ctx, request, inflight),
         plan: async (request) => {
           const plan = await planPrefetch(ctx, request);
           log(`after ${request.walName}: peeked ${plan.peeked.length}, to fetch ${plan.wanted.map((wal) => wal.name).join(' ') || 'none'}, removed ${plan.removed.length}`);

@@ -1,6 +1,7 @@
 // The prefetch worker's two steps: plan (ask get-wal --peek which segments follow the one PostgreSQL
 // just received) and fetch one segment into the spool through temp → verify → rename.
 
+import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { publishReplacing, discardTemp } from '../durable/durable-write.js';
 import type { Transport } from '../transport/transport.js';
@@ -63,6 +64,20 @@ export async function planPrefetch(ctx: PrefetchContext, request: PrefetchReques
   const wanted: WalName[] = [];
   for (const wal of peeked) if (!(await isSpooled(ctx.spool, wal.name))) wanted.push(wal);
   return { removed, peeked: peeked.map((wal) => wal.name), wanted };
+}
+
+/**
+ * Whether to ask the archive for more: when fewer than half of JOBS segments after the request are
+ * spooled or in flight. Planning on every request would cost one ssh round trip per segment.
+ */
+export async function needsPlan(ctx: PrefetchContext, request: PrefetchRequest, inflight: readonly string[]): Promise<boolean> {
+  const requested = requireWalName(request.walName);
+  const names = new Set([...inflight, ...(await readdir(ctx.spool.dir))]);
+  const ahead = [...names].filter((name) => {
+    const wal = parseWalName(name);
+    return wal?.kind === 'segment' && isAfter(wal, requested);
+  });
+  return ahead.length < Math.ceil(ctx.options.jobs / 2);
 }
 
 /** Has PostgreSQL already asked for this segment (or a later one) since it was planned? */

@@ -13,7 +13,11 @@ interface Harness {
  * A scripted worker. `requests` is what readRequest returns on successive calls (the last one
  * repeats); plans map a request to names; every fetch takes `fetchTicks` sleeps of the fake clock.
  */
-function harness(requests: (string | undefined)[], plans: Record<string, string[]>, options: { fetchTicks?: number; lockFree?: boolean[] } = {}): Harness {
+function harness(
+  requests: (string | undefined)[],
+  plans: Record<string, string[]>,
+  options: { fetchTicks?: number; lockFree?: boolean[]; skipPlanFor?: string[] } = {},
+): Harness {
   const events: string[] = [];
   let reads = 0;
   let acquires = 0;
@@ -42,6 +46,7 @@ function harness(requests: (string | undefined)[], plans: Record<string, string[
     },
     readRequest: async () => requests[Math.min(reads++, requests.length - 1)],
     keyOf: (request) => request,
+    needsPlan: async (request) => !(options.skipPlanFor ?? []).includes(request),
     plan: async (request) => {
       events.push(`plan ${request}`);
       return plans[request] ?? [];
@@ -60,7 +65,7 @@ function harness(requests: (string | undefined)[], plans: Record<string, string[
   return { steps, events, maxInflight: () => maxInflight };
 }
 
-const limits = { jobs: 2, pollMs: 5, maxMs: 100_000 };
+const limits = { jobs: 2, pollMs: 5, idleMs: 0, maxMs: 100_000 };
 
 describe('runPrefetchPipeline', () => {
   it('fetches the planned names, at most JOBS at a time, then stops', async () => {
@@ -105,10 +110,24 @@ describe('runPrefetchPipeline', () => {
     const h = harness([], {});
     h.steps.readRequest = async () => `R${n++}`;
     h.steps.plan = async (request) => [request];
-    const report = await runPrefetchPipeline(h.steps, { jobs: 1, pollMs: 5, maxMs: 200 });
+    const report = await runPrefetchPipeline(h.steps, { jobs: 1, pollMs: 5, idleMs: 0, maxMs: 200 });
     expect(report.plans).toBeGreaterThan(0);
     expect(report.plans).toBeLessThan(50);
     expect(h.events.filter((e) => e.startsWith('start')).length).toBe(h.events.filter((e) => e.startsWith('done')).length);
+  });
+
+  it('does not plan for a request while the window ahead of it is still full', async () => {
+    const h = harness(['A', 'B', 'C'], { A: ['1', '2'], B: ['3'], C: ['4'] }, { skipPlanFor: ['B'], fetchTicks: 2 });
+    await runPrefetchPipeline(h.steps, limits);
+    expect(h.events.filter((e) => e.startsWith('plan'))).toEqual(['plan A', 'plan C']);
+    expect(h.events.filter((e) => e.startsWith('start'))).toEqual(['start 1', 'start 2', 'start 4']);
+  });
+
+  it('lingers when idle and serves a request that arrives within idleMs without a new lock', async () => {
+    // Reads: A (plan, nothing to fetch), then A for a while, then B: the same worker serves B.
+    const h = harness(['A', 'A', 'A', 'A', 'B'], { A: [], B: ['7'] });
+    await runPrefetchPipeline(h.steps, { ...limits, idleMs: 1_000 });
+    expect(h.events).toEqual(['lock', 'plan A', 'plan B', 'start 7', 'done 7', 'release']);
   });
 
   it('survives a fetch step that rejects', async () => {

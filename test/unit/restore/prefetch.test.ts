@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { serverMain } from '../../../src/server/cli.js';
-import { fetchIntoSpool, planPrefetch, type PrefetchContext } from '../../../src/restore/prefetch.js';
+import { fetchIntoSpool, needsPlan, planPrefetch, type PrefetchContext } from '../../../src/restore/prefetch.js';
 import type { PrefetchRequest } from '../../../src/restore/prefetch-request.js';
 import { openSpool, type Spool } from '../../../src/restore/spool.js';
 import { localTransport } from '../../../src/transport/local.js';
@@ -49,7 +49,7 @@ const context = (jobs: number, format: 'plain' | 'gzip' = 'plain'): PrefetchCont
   log: (line) => logs.push(line),
 });
 
-describe('prefetchRound', () => {
+describe('a plan, then every wanted segment fetched', () => {
   it('spools the next JOBS segments across a log boundary (1 MiB segments)', async () => {
     const all = names(0, 0xffe, 7); // ...FFE, ...FFF, then log 1
     const segments = new Map<string, Buffer>();
@@ -95,5 +95,19 @@ describe('prefetchRound', () => {
     const segments = await Promise.all(all.map((name) => archive.store(name, { size: MiB })));
     await prefetchRound(context(1, 'gzip'), { walName: all[0]!, segmentSize: MiB });
     expect((await readFile(join(spool.dir, all[1]!))).equals(segments[1]!)).toBe(true);
+  });
+});
+
+describe('needsPlan', () => {
+  it('asks for more only when fewer than half of JOBS segments ahead are spooled or in flight', async () => {
+    const all = names(0, 0x50, 6);
+    const request = { walName: all[0]!, segmentSize: MiB };
+    for (const name of all.slice(1, 3)) await writeFile(join(spool.dir, name), 'x');
+    // 2 spooled ahead, JOBS 8: plan.
+    expect(await needsPlan(context(8), request, [])).toBe(true);
+    // 2 spooled + 2 in flight = 4 = half of 8: the window is full enough.
+    expect(await needsPlan(context(8), request, all.slice(3, 5))).toBe(false);
+    // Spooled segments at or before the request do not count.
+    expect(await needsPlan(context(8), { walName: all[2]!, segmentSize: MiB }, all.slice(3, 5))).toBe(true);
   });
 });
