@@ -1,7 +1,8 @@
 // issue 3 "Must show": point-in-time recovery end to end with PostgreSQL 15. A primary archives
 // through walship-archive over a real sshd into walship-server; a base backup plus >= 30 archived
 // segments are then replayed through walship-restore -p 8 up to a named restore point, and the
-// table equals what it was at that point.
+// table equals what it was at that point. restore_command uses --reuse-connection, as a production
+// standby should (one OpenSSH master instead of a handshake per call).
 import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeBarmanConfig } from '../helpers/barman.js';
@@ -73,7 +74,7 @@ describe('point-in-time recovery through walship-restore -p 8', () => {
     await ensureOwnedDir(spool, pgUser, 0o700);
     const callLog = `${work}/restore-calls.log`;
     await writeOwnedFile(callLog, '', pgUser, 0o644);
-    const restoreCommand = [`${repoRoot}/test/fixtures/restore/timed`, callLog, binPath('walship-restore'), '-U', ARCHIVE_USER, '-c', configPath, '-p', '8', '--spool-dir', spool, sshd!.host, 'pg', '%f', '%p'].join(' ');
+    const restoreCommand = [`${repoRoot}/test/fixtures/restore/timed`, callLog, binPath('walship-restore'), '-U', ARCHIVE_USER, '-c', configPath, '-p', '8', '--reuse-connection', '30', '--spool-dir', spool, sshd!.host, 'pg', '%f', '%p'].join(' ');
     await writeOwnedFile(`${backupDir}/recovery.signal`, '', pgUser, 0o600);
     const started = Date.now();
     restored = await startPostgres({
