@@ -107,6 +107,7 @@ async function main(): Promise<void> {
       { name: 'walship-archive --md5 → barman put-wal', argv: archive(binPath('walship-archive'), BARMAN_USER, barmanCfg.configPath, ['--md5']), prepare: emptyIncoming(barmanCfg) },
       { name: 'walship-archive → walship-server (ssh per call)', argv: archive(binPath('walship-archive'), ARCHIVE_USER, walshipCfg.configPath), prepare: emptyIncoming(walshipCfg) },
       { name: 'walship-archive --reuse-connection 60 → walship-server', argv: archive(binPath('walship-archive'), ARCHIVE_USER, walshipCfg.configPath, ['--reuse-connection', '60']), prepare: emptyIncoming(walshipCfg) },
+      { name: 'walship-archive --md5 --reuse-connection 60 → barman put-wal', argv: archive(binPath('walship-archive'), BARMAN_USER, barmanCfg.configPath, ['--md5', '--reuse-connection', '60']), prepare: emptyIncoming(barmanCfg) },
       { name: 'walship-archive --transport local (no ssh)', argv: (s: string) => [binPath('walship-archive'), '--transport', 'local', '-c', localCfg.configPath, 'local', SERVER, s], prepare: emptyIncoming(localCfg) },
       { name: 'baseline: cp + fsync (dd conv=fsync)', argv: (s: string) => ['dd', `if=${s}`, `of=${join(plainCopy, s.split('/').pop() as string)}`, 'bs=1M', 'conv=fsync', 'status=none'] },
     ] satisfies Scenario[]) {
@@ -142,6 +143,8 @@ async function main(): Promise<void> {
       { name: 'walship-restore ← barman get-wal', argv: restore(binPath('walship-restore'), BARMAN_USER, barmanCfg.configPath), prepare: resetSpool },
       { name: 'walship-restore ← walship-server (ssh per call)', argv: restore(binPath('walship-restore'), ARCHIVE_USER, walshipCfg.configPath), prepare: resetSpool },
       { name: 'walship-restore -p 8 ← walship-server', argv: restore(binPath('walship-restore'), ARCHIVE_USER, walshipCfg.configPath, ['-p', '8']), prepare: resetSpool },
+      { name: 'walship-restore -p 8 --reuse-connection 30 ← walship-server', argv: restore(binPath('walship-restore'), ARCHIVE_USER, walshipCfg.configPath, ['-p', '8', '--reuse-connection', '30']), prepare: resetSpool },
+      { name: 'walship-restore -p 8 --reuse-connection 30 ← barman get-wal', argv: restore(binPath('walship-restore'), BARMAN_USER, barmanCfg.configPath, ['-p', '8', '--reuse-connection', '30']), prepare: resetSpool },
     ] satisfies Scenario[]) {
       restoreResults.push(await timeScenario(scenario, segments));
     }
