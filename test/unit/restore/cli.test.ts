@@ -1,6 +1,6 @@
 // walship-restore's exit statuses, row by row, run in-process against a local archive
 // (--transport local), plus the ssh rows through a real ssh client that cannot connect.
-import { mkdir, mkdtemp, readdir, readFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -17,7 +17,7 @@ import {
 } from '../../../src/errors.js';
 import { exitStatusFor, RESTORE_EXIT, RESTORE_UNEXPECTED, restoreMain } from '../../../src/restore/cli.js';
 import { makeLocalArchive, type LocalArchive } from '../../fixtures/restore/archive.js';
-import { MiB } from '../../fixtures/restore/segments.js';
+import { makeSegment, MiB } from '../../fixtures/restore/segments.js';
 import { captureIO } from '../get-wal/io.js';
 
 let archive: LocalArchive;
@@ -118,6 +118,23 @@ describe('walship-restore exit statuses', () => {
     const r = await restore([...local(), 'backup', 'pg', seg, join(destDir, 'missing', 'RECOVERYXLOG')]);
     expect(r.status).toBe(3);
     expect(await readdir(destDir)).toEqual([]);
+  });
+
+  it('0: a history file is delivered as it is (no segment check)', async () => {
+    const history = await archive.store('00000002.history');
+    const r = await restore([...local(), 'backup', 'pg', '00000002.history', dest]);
+    expect(r).toMatchObject({ status: 0, stderr: '' });
+    expect((await readFile(dest)).equals(history)).toBe(true);
+  });
+
+  it('-P: the segment pg_receivewal is still writing (streaming/<name>.partial) is delivered; without -P it is not in the archive', async () => {
+    const name = '000000010000000000000040';
+    const partial = makeSegment(name, { size: MiB });
+    await writeFile(join(archive.root, 'home/pg/streaming', `${name}.partial`), partial);
+    expect((await restore([...local(), 'backup', 'pg', name, dest])).status).toBe(1);
+    const r = await restore([...local('-P'), 'backup', 'pg', name, dest]);
+    expect(r.status).toBe(0);
+    expect((await readFile(dest)).equals(partial)).toBe(true);
   });
 
   it('-t: prints the server\'s answer and exits 0', async () => {
