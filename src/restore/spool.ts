@@ -71,13 +71,21 @@ export async function claimSpooled(spool: Spool, wal: WalName, warn: (line: stri
     if (errnoCode(error) === 'ENOENT') return undefined;
     throw error;
   }
-  const size = (await lstat(path)).size;
-  const check = checkSegment(wal, await readHead(path), size);
-  if (check.ok) return { temp: { path, finalPath, size }, header: check.header };
-  warn(`WARNING: discarded spooled ${wal.name}: ${check.reason}; fetching it again`);
+  const info = await lstat(path);
+  const check = checkSegment(wal, await readHead(path), info.size);
+  const reason = !check.ok ? check.reason : isStale(info.mtimeMs) ? 'spooled too long ago, maybe by an earlier recovery' : undefined;
+  if (check.ok && reason === undefined) return { temp: { path, finalPath, size: info.size }, header: check.header };
+  warn(`WARNING: discarded spooled ${wal.name}: ${reason}; fetching it again`);
   await unlink(path).catch(() => undefined);
   return undefined;
 }
+
+/**
+ * A prefetched segment is consumed within seconds or minutes. One much older was left by an earlier
+ * recovery, perhaps of another cluster archived under the same server name: same name, other bytes.
+ */
+export const SPOOL_MAX_AGE_MS = 30 * 60 * 1000;
+const isStale = (mtimeMs: number): boolean => Date.now() - mtimeMs > SPOOL_MAX_AGE_MS;
 
 /** Is a complete copy of `name` spooled? (Published names are only ever complete.) */
 export const isSpooled = async (spool: Spool, name: string): Promise<boolean> =>
@@ -89,20 +97,26 @@ export const tempOwner = (entry: string): number | undefined => {
   return pid !== undefined && /^\d+$/.test(pid) ? Number(pid) : undefined;
 };
 
+const isOld = async (path: string): Promise<boolean> => {
+  const info = await lstat(path).catch(() => undefined);
+  return info !== undefined && isStale(info.mtimeMs);
+};
+
 /** Same timeline, at or before `requested`: PostgreSQL has moved past it. */
 const isConsumed = (wal: WalName, requested: WalName): boolean =>
   wal.log < requested.log || (wal.log === requested.log && wal.seg <= requested.seg);
 
 /**
  * Removes what PostgreSQL can no longer ask for: segments up to and including `requested`, segments
- * of other timelines, and temp files whose writer is gone (a kill -9 mid-prefetch). Returns the names removed.
+ * of other timelines, segments left by an earlier recovery (SPOOL_MAX_AGE_MS), and temp files whose
+ * writer is gone (a kill -9 mid-prefetch). Returns the names removed.
  */
 export async function cleanupSpool(spool: Spool, requested: WalName): Promise<string[]> {
   const removed: string[] = [];
   for (const entry of await readdir(spool.dir)) {
     const wal = parseWalName(entry);
     const stale = wal
-      ? wal.kind === 'segment' && (wal.timeline !== requested.timeline || isConsumed(wal, requested))
+      ? wal.kind === 'segment' && (wal.timeline !== requested.timeline || isConsumed(wal, requested) || (await isOld(join(spool.dir, entry))))
       : isTempName(entry) && !isProcessAlive(tempOwner(entry));
     if (!stale) continue;
     await unlink(join(spool.dir, entry)).catch(() => undefined);

@@ -1,10 +1,10 @@
 // The spool: namespaced per Barman host and server, claims are atomic, broken copies are never
 // delivered, and what PostgreSQL can no longer ask for is removed.
-import { chmod, mkdir, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readdir, readFile, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { claimSpooled, cleanupSpool, inflightSize, openSpool, spoolNamespace, tempOwner, type Spool } from '../../../src/restore/spool.js';
+import { claimSpooled, cleanupSpool, inflightSize, openSpool, SPOOL_MAX_AGE_MS, spoolNamespace, tempOwner, type Spool } from '../../../src/restore/spool.js';
 import { requireWalName } from '../../../src/wal/name.js';
 import { makeSegment, MiB, writeSegment } from '../../fixtures/restore/segments.js';
 
@@ -92,6 +92,15 @@ describe('claimSpooled', () => {
     expect(await readdir(spool.dir)).toEqual([]);
   });
 
+  it('discards a complete segment spooled longer ago than SPOOL_MAX_AGE_MS (left by an earlier recovery)', async () => {
+    await writeSegment(join(spool.dir, wal.name), wal.name, { size: MiB });
+    const old = new Date(Date.now() - SPOOL_MAX_AGE_MS - 60_000);
+    await utimes(join(spool.dir, wal.name), old, old);
+    expect(await claimSpooled(spool, wal, warn)).toBeUndefined();
+    expect(warnings[0]).toMatch(/spooled too long ago/);
+    expect(await readdir(spool.dir)).toEqual([]);
+  });
+
   it('finds nothing when nothing is spooled', async () => {
     expect(await claimSpooled(spool, wal, warn)).toBeUndefined();
   });
@@ -104,6 +113,14 @@ describe('cleanupSpool', () => {
     const removed = await cleanupSpool(spool, requireWalName('000000010000000000000010'));
     expect(removed.sort()).toEqual(['00000001000000000000000F', '000000010000000000000010', '000000020000000000000012']);
     expect((await readdir(spool.dir)).sort()).toEqual(['000000010000000000000011', '000000010000000100000000']);
+  });
+
+  it('removes later segments left by an earlier recovery', async () => {
+    await writeFile(join(spool.dir, '000000010000000000000011'), 'x');
+    await writeFile(join(spool.dir, '000000010000000000000012'), 'x');
+    const old = new Date(Date.now() - SPOOL_MAX_AGE_MS - 60_000);
+    await utimes(join(spool.dir, '000000010000000000000012'), old, old);
+    expect(await cleanupSpool(spool, requireWalName('000000010000000000000010'))).toEqual(['000000010000000000000012']);
   });
 
   it('removes temp files of dead writers and keeps those of live ones and our own files', async () => {
