@@ -15,6 +15,7 @@ packages=(
   barman             # the real Barman server: put-wal/get-wal for compatibility tests
   barman-cli         # the real barman-wal-archive / barman-wal-restore clients
   bzip2 gzip tar     # reference tools that check what walship writes
+  xz-utils zstd lz4  # decoders get-wal uses for xz/zstd/lz4-stored WAL (and the tests that store them)
   python3            # barman and barman-cli are Python
   procps             # ps/pgrep for diagnosing leftover processes
   util-linux         # runuser

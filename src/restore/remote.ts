@@ -1,8 +1,7 @@
 // The remote get-wal command as an argument vector, and the transport that runs it.
 
 import type { Writable } from 'node:stream';
-import { localTransport, type ServerEntry } from '../transport/local.js';
-import { openSshTransport } from '../transport/openssh.js';
+import { createTransport as selectTransport } from '../transport/select.js';
 import type { Transport } from '../transport/transport.js';
 import type { RestoreOptions } from './args.js';
 
@@ -23,20 +22,19 @@ export function getWalArgs(options: Pick<RestoreOptions, 'config' | 'format' | '
   return args;
 }
 
-/** Loads walship-server's dispatcher lazily: only the local transport needs it. */
-const loadServer = async (): Promise<ServerEntry> => (await import('../server/cli.js')).serverMain;
-
+/** The transport the options ask for (OpenSSH, or in-process with --transport local). */
 export function createTransport(
   options: Pick<RestoreOptions, 'transport' | 'barmanHost' | 'user' | 'port' | 'reuseConnection'>,
   stderr: Writable,
   env: NodeJS.ProcessEnv,
 ): Transport {
-  if (options.transport === 'local') return localTransport(stderr, env, loadServer);
-  return openSshTransport({
+  return selectTransport({
+    kind: options.transport,
     host: options.barmanHost,
     user: options.user,
-    port: options.port,
     stderr,
+    env,
+    ...(options.port === undefined ? {} : { port: options.port }),
     ...(options.reuseConnection === undefined ? {} : { reuseSeconds: options.reuseConnection }),
   });
 }
