@@ -15,6 +15,8 @@ import { packTar, type TarMemberSource } from '../wire/tar-writer.js';
 
 export interface ArchiveRequest {
   walPath: string;
+  /** More ready segments to send in the same stream (walship-archive --batch). */
+  extraPaths?: readonly string[];
   server: string;
   configPath?: string | undefined;
   checksum: ChecksumAlgorithm;
@@ -33,7 +35,7 @@ export const putWalArgs = (server: string, configPath: string | undefined, test 
   ...(test ? ['--test'] : []),
 ];
 
-async function openWal(walPath: string): Promise<{ handle: FileHandle; size: number; mtime: number }> {
+async function openWal(walPath: string): Promise<Omit<OpenWal, 'name' | 'path'>> {
   let handle: FileHandle;
   try {
     handle = await open(walPath, 'r');
@@ -59,33 +61,71 @@ async function compressToBuffer(source: Readable, kind: TransferCompression, lev
   return Buffer.concat(chunks);
 }
 
-async function* walMembers(request: ArchiveRequest, name: string, file: Awaited<ReturnType<typeof openWal>>): AsyncGenerator<TarMemberSource> {
-  const hasher = createHashingPassThrough([request.checksum]);
-  const raw = file.handle.createReadStream({ autoClose: false });
-  if (request.compression) {
-    // The checksum covers the bytes on the wire, i.e. the compressed member.
-    const data = await compressToBuffer(raw, request.compression, request.compressionLevel, hasher);
-    yield { name, size: data.length, mtime: file.mtime, mode: 0o600, data };
-  } else {
-    // The segment is read once: hashed as a pass-through stage while it streams into the tar.
-    const data = pipelineCallback(raw, hasher, () => undefined);
-    yield { name, size: file.size, mtime: file.mtime, mode: 0o600, data };
+interface OpenWal {
+  name: string;
+  path: string;
+  handle: FileHandle;
+  size: number;
+  mtime: number;
+}
+
+/** One WAL file as it went out: the checksum of the member sent, and SHA-256 of the file's own bytes. */
+export interface SentWal {
+  name: string;
+  path: string;
+  size: number;
+  wireHex: string;
+  sha256: string;
+}
+
+async function* walMembers(request: ArchiveRequest, files: OpenWal[], sent: SentWal[]): AsyncGenerator<TarMemberSource> {
+  for (const file of files) {
+    const wire = createHashingPassThrough([request.checksum]);
+    // SHA-256 of the file itself, for the batch record (equal to the wire hash unless compressed or --md5).
+    const own = createHashingPassThrough(['sha256']);
+    const raw = pipelineCallback(file.handle.createReadStream({ autoClose: false }), own, () => undefined);
+    if (request.compression) {
+      // The checksum covers the bytes on the wire, i.e. the compressed member.
+      const data = await compressToBuffer(raw, request.compression, request.compressionLevel, wire);
+      yield { name: file.name, size: data.length, mtime: file.mtime, mode: 0o600, data };
+    } else {
+      // The segment is read once: hashed as a pass-through stage while it streams into the tar.
+      const data = pipelineCallback(raw, wire, () => undefined);
+      yield { name: file.name, size: file.size, mtime: file.mtime, mode: 0o600, data };
+    }
+    sent.push({ name: file.name, path: file.path, size: file.size, wireHex: wire.digests()[request.checksum], sha256: own.digests().sha256 });
   }
-  const sums = Buffer.from(formatChecksumLines([{ name, hex: hasher.digests()[request.checksum] }]));
+  const sums = Buffer.from(formatChecksumLines(sent.map((f) => ({ name: f.name, hex: f.wireHex }))));
   yield { name: CHECKSUM_FILE[request.checksum], size: sums.length, mtime: Date.now() / 1000, mode: 0o644, data: sums };
 }
 
-export async function archiveWal(request: ArchiveRequest): Promise<void> {
+/** Extra backlog files are opportunistic: one that vanished or cannot be read is simply left for its own call. */
+async function openExtras(paths: readonly string[]): Promise<OpenWal[]> {
+  const opened: OpenWal[] = [];
+  for (const path of paths) {
+    const file = await openWal(path).catch(() => undefined);
+    if (file) opened.push({ ...file, name: basename(path), path });
+  }
+  return opened;
+}
+
+/**
+ * Sends WAL_PATH (and any `extraPaths`, the batched backlog) in one put-wal stream. Resolves with
+ * what was sent only once the archive host has answered 0 for the whole stream.
+ */
+export async function archiveWal(request: ArchiveRequest): Promise<SentWal[]> {
   requireServerName(request.server);
-  const file = await openWal(request.walPath);
-  const name = basename(request.walPath);
+  const primary = await openWal(request.walPath);
+  const files: OpenWal[] = [{ ...primary, name: basename(request.walPath), path: request.walPath }];
   try {
-    requireWalName(name, 'WAL file name (basename of WAL_PATH)');
+    requireWalName(files[0]!.name, 'WAL file name (basename of WAL_PATH)');
+    files.push(...(await openExtras(request.extraPaths ?? [])));
+    const sent: SentWal[] = [];
     const remote = request.transport.run(putWalArgs(request.server, request.configPath));
     remote.stdout.pipe(request.stdout, { end: false });
     let localError: unknown;
     let unread = false;
-    const tar = packTar(walMembers(request, name, file));
+    const tar = packTar(walMembers(request, files, sent));
     await pipeline(tar, remote.stdin).catch((error: unknown) => {
       // EPIPE means the remote stopped reading: its exit status says why. Anything else is ours.
       if (errnoCode(error) !== 'EPIPE' && errnoCode(error) !== 'ERR_STREAM_PREMATURE_CLOSE') {
@@ -108,8 +148,9 @@ export async function archiveWal(request: ArchiveRequest): Promise<void> {
         2,
       );
     }
+    return sent;
   } finally {
-    await file.handle.close();
+    await Promise.all(files.map((f) => f.handle.close()));
   }
 }
 

@@ -7,6 +7,7 @@ import { CompressionError, InvalidServerNameError, InvalidWalNameError, LocalFil
 import { createTransport, parseTransportKind, type TransportKind } from '../transport/select.js';
 import { TarFormatError } from '../wire/errors.js';
 import { archiveWal, testArchive } from './archive.js';
+import { archiveWithBacklog } from './batch.js';
 
 /** Exit statuses (SPEC §1): 0 archived; 2 local error; 3 ssh failed; else the remote's status. */
 export const EXIT_LOCAL = 2;
@@ -32,6 +33,8 @@ interface ArchiveOptions {
   compressionLevel?: number;
   transport: TransportKind;
   reuseConnection?: number;
+  batch: number;
+  batchDir: string;
 }
 
 export async function archiveMain(argv: string[], io: CommandIO): Promise<number> {
@@ -46,6 +49,8 @@ export async function archiveMain(argv: string[], io: CommandIO): Promise<number
     .option('--compression-level <N>', 'compression level 1-9', integerOption('--compression-level', 1, 9))
     .option('--transport <KIND>', "'ssh' (OpenSSH, default) or 'local' (in-process put-wal against -c CONFIG)", parseTransportKind, 'ssh')
     .option('--reuse-connection <SECONDS>', 'keep an OpenSSH master connection open this long for later calls', integerOption('--reuse-connection', 0, 86400))
+    .option('--batch <N>', 'ship up to N segments per call: WAL_PATH plus the next ones PostgreSQL has ready (1: off)', integerOption('--batch', 1, 256), 1)
+    .option('--batch-dir <DIR>', 'where --batch records what the archive host already has', '/var/tmp/walship-archive')
     .argument('<BARMAN_HOST>', 'the archive host')
     .argument('<SERVER_NAME>', 'the server name in Barman')
     .argument('[WAL_PATH]', "the value of %p (not needed with --test)");
@@ -67,13 +72,19 @@ export async function archiveMain(argv: string[], io: CommandIO): Promise<number
     const common = { server, configPath: options.config, transport, stdout: io.stdout };
     if (options.test) return await testArchive(common);
     if (walPath === undefined) throw new UsageError('missing WAL_PATH');
-    await archiveWal({
+    const request = {
       ...common,
       walPath,
-      checksum: options.md5 ? 'md5' : 'sha256',
-      compression: options.gzip ? 'gzip' : options.bzip2 ? 'bzip2' : undefined,
+      checksum: options.md5 ? ('md5' as const) : ('sha256' as const),
+      compression: options.gzip ? ('gzip' as const) : options.bzip2 ? ('bzip2' as const) : undefined,
       compressionLevel: options.compressionLevel,
-    });
+    };
+    if (options.batch > 1) {
+      const warn = (line: string): void => void io.stderr.write(`${line}\n`);
+      await archiveWithBacklog(request, { max: options.batch, dir: options.batchDir, user: options.user, host, port: options.port, warn });
+    } else {
+      await archiveWal(request);
+    }
     return 0;
   } catch (error) {
     io.stderr.write(formatError(error));

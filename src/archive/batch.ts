@@ -1,0 +1,44 @@
+// walship-archive --batch N: before shipping WAL_PATH, answer from a record of an earlier batch;
+// otherwise ship WAL_PATH plus up to N-1 ready segments in one put-wal stream and record the extras.
+// Batching is a shortcut only: whenever it cannot work (no records directory, a record that does
+// not match) walship falls back to shipping the one file PostgreSQL asked for.
+
+import { basename } from 'node:path';
+import { spoolNamespace, openSpool } from '../restore/spool.js';
+import { requireWalName } from '../wal/name.js';
+import { archiveWal, type ArchiveRequest, type SentWal } from './archive.js';
+import { alreadyShipped, pruneShippedRecords, readyBacklog, writeShippedRecord } from './backlog.js';
+
+export interface BatchOptions {
+  /** Most segments per put-wal call, WAL_PATH included. */
+  max: number;
+  /** Base directory for the records (namespaced by user, host, port, config and server inside). */
+  dir: string;
+  user: string;
+  host: string;
+  port: number | undefined;
+  warn: (line: string) => void;
+}
+
+export type BatchOutcome = { shipped: SentWal[] } | { alreadyShipped: true };
+
+export async function archiveWithBacklog(request: ArchiveRequest, batch: BatchOptions): Promise<BatchOutcome> {
+  const wal = requireWalName(basename(request.walPath), 'WAL file name (basename of WAL_PATH)');
+  const namespace = spoolNamespace({ user: batch.user, barmanHost: batch.host, port: batch.port, config: request.configPath, serverName: request.server });
+  const records = await openSpool(batch.dir, namespace).catch((error: unknown) => {
+    batch.warn(`WARNING: batching disabled for this call: ${(error as Error).message}`);
+    return undefined;
+  });
+  if (!records) return { shipped: await archiveWal(request) };
+  await pruneShippedRecords(records.dir, wal);
+  if (await alreadyShipped(records.dir, request.walPath)) return { alreadyShipped: true };
+  const extraPaths = await readyBacklog(request.walPath, wal, batch.max - 1);
+  const shipped = await archiveWal({ ...request, extraPaths });
+  for (const extra of shipped.slice(1)) {
+    // Only after the archive host's 0: a record claims "the archive host has these bytes".
+    await writeShippedRecord(records.dir, extra.name, { sha256: extra.sha256, size: extra.size }).catch((error: unknown) => {
+      batch.warn(`WARNING: could not record ${extra.name} as shipped (${(error as Error).message}); it will be sent again`);
+    });
+  }
+  return { shipped };
+}
