@@ -7,12 +7,12 @@ import { readdir, readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeBarmanConfig } from '../helpers/barman.js';
 import { logTail } from '../helpers/daemon.js';
-import { makeTempDir } from '../helpers/files.js';
+import { ensureOwnedDir, makeTempDir } from '../helpers/files.js';
 import { startPostgres, type Pg } from '../helpers/postgres.js';
 import { requireIntegration } from '../helpers/requirements.js';
 import { binPath, describeRun, repoRoot, run } from '../helpers/run.js';
 import { startSshd, type Sshd } from '../helpers/sshd.js';
-import { ARCHIVE_USER, BARMAN_USER, PG_USER } from '../helpers/users.js';
+import { ARCHIVE_USER, BARMAN_USER, ensureUser, PG_USER } from '../helpers/users.js';
 import { leftovers, listDir } from '../fixtures/archive/server.js';
 
 const ARCHIVE_PATH = `${repoRoot}/bin:/usr/bin:/bin`;
@@ -207,5 +207,28 @@ describe('PostgreSQL 15 archive_command = walship-archive over ssh', () => {
     expect(await compareWithPgWal(added, barmanIncoming)).toEqual({ none: added.length, gzip: 0, bzip2: 0 });
     expect(listDir(barmanIncoming)).toEqual(added);
     expect((await archiverStats()).failed).toBe(0);
+  });
+  it('with --batch 8: a backlog of ready segments goes out in fewer put-wal calls than segments, each byte-identical', async () => {
+    const before = new Set(await doneSegments());
+    // With an empty archive_command PostgreSQL keeps completed segments as .ready: a backlog.
+    await useArchiveCommand('');
+    await switchSegments(10);
+    const statusDir = `${pg.dataDir}/pg_wal/archive_status`;
+    const readyCount = async (): Promise<number> => (await readdir(statusDir)).filter((n) => n.endsWith('.ready')).length;
+    for (let i = 0; i < 100 && (await readyCount()) < 10; i++) await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(await readyCount()).toBeGreaterThanOrEqual(10);
+    const logins = async (): Promise<number> => ((await readFile(sshd.logPath, 'utf8')).match(/Accepted publickey for walship-bm /g) ?? []).length;
+    const loginsBefore = await logins();
+    const batchDir = `${work}/batch-records`;
+    await ensureOwnedDir(batchDir, await ensureUser(PG_USER), 0o700);
+    await useArchiveCommand(archiveCommand(`--batch 8 --batch-dir ${batchDir} -U ${ARCHIVE_USER} -c ${walshipConfig}`));
+    await waitUntilAllArchived();
+    const added = (await doneSegments()).filter((name) => !before.has(name));
+    expect(added.length).toBeGreaterThanOrEqual(10);
+    expect(await compareWithPgWal(added, walshipIncoming)).toEqual({ none: added.length, gzip: 0, bzip2: 0 });
+    const calls = (await logins()) - loginsBefore;
+    expect(calls, `${calls} ssh logins for ${added.length} segments`).toBeLessThanOrEqual(Math.ceil(added.length / 8) + 1);
+    expect((await archiverStats()).failed).toBe(0);
+    expect(leftovers(walshipIncoming)).toEqual([]);
   });
 });
