@@ -3,7 +3,7 @@
 // Scenarios call each client once per segment, sequentially, exactly as PostgreSQL calls
 // archive_command and restore_command. Nothing here asserts a time: this is a measurement.
 
-import { copyFile, mkdir, readdir, rm } from 'node:fs/promises';
+import { copyFile, mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeBarmanConfig } from '../test/helpers/barman.js';
 import { ensureOwnedDir, makeTempDir } from '../test/helpers/files.js';
@@ -22,6 +22,8 @@ interface Scenario {
   argv: (segment: string, index: number) => string[];
   /** Runs before the timed loop (fresh archive, empty spool...). */
   prepare?: () => Promise<void>;
+  /** Runs after each successful call, untimed (what PostgreSQL does: .ready → .done). */
+  after?: (segment: string) => Promise<void>;
 }
 
 interface Result {
@@ -41,6 +43,7 @@ async function timeScenario(scenario: Scenario, segments: string[]): Promise<Res
     const result = await run(argv, { user: PG_USER, timeoutMs: 120_000 });
     perSegmentMs.push(Number(process.hrtime.bigint() - started) / 1e6);
     if (result.code !== 0) throw new Error(`${scenario.name}: segment ${index} failed\n${describeRun(result)}`);
+    await scenario.after?.(segment);
   }
   return { name: scenario.name, perSegmentMs };
 }
@@ -93,6 +96,8 @@ async function main(): Promise<void> {
     const emptyIncoming = (cfg: { barmanHome: string }) => async () => {
       for (const name of await readdir(incoming(cfg))) await rm(join(incoming(cfg), name), { force: true });
     };
+    const statusDir = join(work, 'segments', 'archive_status');
+    const batchDir = join(work, 'batch-records');
     const localCfg = await writeBarmanConfig({ dir: await makeTempDir('walship-bench-local-'), servers: [{ name: SERVER }], owner: PG_USER });
     const plainCopy = join(work, 'copy');
     await ensureOwnedDir(plainCopy, pgUser, 0o755);
@@ -108,6 +113,22 @@ async function main(): Promise<void> {
       { name: 'walship-archive → walship-server (ssh per call)', argv: archive(binPath('walship-archive'), ARCHIVE_USER, walshipCfg.configPath), prepare: emptyIncoming(walshipCfg) },
       { name: 'walship-archive --reuse-connection 60 → walship-server', argv: archive(binPath('walship-archive'), ARCHIVE_USER, walshipCfg.configPath, ['--reuse-connection', '60']), prepare: emptyIncoming(walshipCfg) },
       { name: 'walship-archive --md5 --reuse-connection 60 → barman put-wal', argv: archive(binPath('walship-archive'), BARMAN_USER, barmanCfg.configPath, ['--md5', '--reuse-connection', '60']), prepare: emptyIncoming(barmanCfg) },
+      {
+        name: 'walship-archive --batch 16 --reuse-connection 60 (backlog: all segments .ready)',
+        argv: archive(binPath('walship-archive'), ARCHIVE_USER, walshipCfg.configPath, ['--batch', '16', '--batch-dir', batchDir, '--reuse-connection', '60']),
+        prepare: async () => {
+          await emptyIncoming(walshipCfg)();
+          await rm(batchDir, { recursive: true, force: true });
+          await ensureOwnedDir(batchDir, pgUser, 0o700);
+          await ensureOwnedDir(statusDir, pgUser, 0o755);
+          for (const name of names) await writeFile(join(statusDir, `${name}.ready`), '');
+          await run(['chown', '-R', PG_USER, statusDir]);
+        },
+        after: async (segment: string) => {
+          const name = segment.split('/').pop() as string;
+          await rename(join(statusDir, `${name}.ready`), join(statusDir, `${name}.done`));
+        },
+      },
       { name: 'walship-archive --transport local (no ssh)', argv: (s: string) => [binPath('walship-archive'), '--transport', 'local', '-c', localCfg.configPath, 'local', SERVER, s], prepare: emptyIncoming(localCfg) },
       { name: 'baseline: cp + fsync (dd conv=fsync)', argv: (s: string) => ['dd', `if=${s}`, `of=${join(plainCopy, s.split('/').pop() as string)}`, 'bs=1M', 'conv=fsync', 'status=none'] },
     ] satisfies Scenario[]) {
