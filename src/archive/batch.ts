@@ -4,7 +4,7 @@
 // not match) walship falls back to shipping the one file PostgreSQL asked for.
 
 import { basename } from 'node:path';
-import { spoolNamespace, openSpool } from '../restore/spool.js';
+import { archiveHostNamespace, openPrivateDir } from '../durable/private-dir.js';
 import { requireWalName } from '../wal/name.js';
 import { archiveWal, type ArchiveRequest, type SentWal } from './archive.js';
 import { alreadyShipped, pruneShippedRecords, readyBacklog, writeShippedRecord } from './backlog.js';
@@ -24,8 +24,8 @@ export type BatchOutcome = { shipped: SentWal[] } | { alreadyShipped: true };
 
 export async function archiveWithBacklog(request: ArchiveRequest, batch: BatchOptions): Promise<BatchOutcome> {
   const wal = requireWalName(basename(request.walPath), 'WAL file name (basename of WAL_PATH)');
-  const namespace = spoolNamespace({ user: batch.user, barmanHost: batch.host, port: batch.port, config: request.configPath, serverName: request.server });
-  const records = await openSpool(batch.dir, namespace).catch((error: unknown) => {
+  const namespace = archiveHostNamespace({ user: batch.user, barmanHost: batch.host, port: batch.port, config: request.configPath, serverName: request.server });
+  const records = await openPrivateDir(batch.dir, namespace).catch((error: unknown) => {
     batch.warn(`WARNING: batching disabled for this call: ${(error as Error).message}`);
     return undefined;
   });

@@ -2,10 +2,10 @@
 // clusters restoring from different servers never see each other's segments. Only complete,
 // verified segments ever carry a WAL name here; everything in flight has a temp name.
 
-import { createHash } from 'node:crypto';
-import { lstat, mkdir, readdir, rename, unlink } from 'node:fs/promises';
+import { lstat, readdir, rename, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isTempName, type TempFile } from '../durable/durable-write.js';
+import { archiveHostNamespace, openPrivateDir } from '../durable/private-dir.js';
 import { errnoCode } from '../errors.js';
 import { checkSegment, type SegmentHeader } from '../wal/header.js';
 import { parseWalName, type WalName } from '../wal/name.js';
@@ -17,44 +17,13 @@ export interface Spool {
   readonly dir: string;
 }
 
-export interface SpoolKey {
-  user: string;
-  barmanHost: string;
-  port: number | undefined;
-  config: string | undefined;
-  serverName: string;
-}
+export type { ArchiveHostKey as SpoolKey } from '../durable/private-dir.js';
 
-/** Percent-encodes all but [A-Za-z0-9_-] (and a leading dot), so no key can climb out or collide. */
-const encodePart = (text: string): string =>
-  [...Buffer.from(text, 'utf8')].map((byte) => {
-    const char = String.fromCharCode(byte);
-    return /[A-Za-z0-9_-]/.test(char) ? char : `%${byte.toString(16).toUpperCase().padStart(2, '0')}`;
-  }).join('').replace(/^\./, '%2E');
+/** Creates (if needed) and checks the namespace directory: see openPrivateDir. */
+export const openSpool = async (spoolDir: string, namespace: string): Promise<Spool> => openPrivateDir(spoolDir, namespace);
 
 /** e.g. `barman@backup.example_22/pg` or, with -c, `barman@backup.example/pg+1a2b3c4d`. */
-export function spoolNamespace(key: SpoolKey): string {
-  const host = `${encodePart(key.user)}@${encodePart(key.barmanHost)}${key.port === undefined ? '' : `_${key.port}`}`;
-  const config = key.config === undefined ? '' : `+${createHash('sha256').update(key.config).digest('hex').slice(0, 8)}`;
-  return join(host, `${encodePart(key.serverName)}${config}`);
-}
-
-/**
- * Creates (if needed) and checks the namespace directory. Refuses one that is a symlink, not ours,
- * or writable by others: a shared /var/tmp must not let another account plant segments for us.
- */
-export async function openSpool(spoolDir: string, namespace: string): Promise<Spool> {
-  const dir = join(spoolDir, namespace);
-  await mkdir(dir, { recursive: true, mode: 0o700 });
-  for (const path of [join(dir, '..'), dir]) {
-    const info = await lstat(path);
-    const mine = process.getuid === undefined || info.uid === process.getuid();
-    if (!info.isDirectory() || !mine || (info.mode & 0o022) !== 0) {
-      throw new Error(`spool directory ${path} is not a directory owned by this user and closed to others`);
-    }
-  }
-  return { dir };
-}
+export const spoolNamespace = archiveHostNamespace;
 
 /**
  * Takes the spooled copy of `wal` for ourselves by renaming it to a temp name (only one of several
