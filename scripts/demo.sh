@@ -98,7 +98,7 @@ summarise() { # log file → "calls mean_ms p95_ms failed_calls"
     console.log(ms.length, mean.toFixed(1), p95.toFixed(1), failed);' "$1" 2>/dev/null || echo "0 0 0 0"
 }
 read -r a_calls a_avg a_p95 a_fail <<<"$(summarise "$demo/log/archive-calls.log")"
-segments=$(find "$demo/archive/demo/incoming" -maxdepth 1 -regex '.*/[0-9A-F]\{24\}' | wc -l)
+segments=$(ls "$demo/archive/demo/incoming" | grep -cE '^[0-9A-F]{24}$' || true)
 bytes=$(du -sb "$demo/archive/demo/incoming" | cut -f1)
 
 echo "== recovering a new cluster from the base backup + walship archive (walship-restore -p 8)"
