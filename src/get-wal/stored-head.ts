@@ -2,7 +2,7 @@
 // archive keeps it compressed, so --peek can learn the segment size from the long page header.
 
 import { createReadStream } from 'node:fs';
-import { open } from 'node:fs/promises';
+import { readFileHead } from '../wal/read-head.js';
 import type { Readable } from 'node:stream';
 import { createDecompressor } from '../codec/codecs.js';
 import { detectCompression, MAGIC_LENGTH } from '../codec/detect.js';
@@ -28,7 +28,7 @@ async function takeBytes(stream: Readable, length: number): Promise<Buffer> {
 /** The first `length` uncompressed bytes of `path`; undefined when unreadable or undecodable. */
 export async function readStoredHead(path: string, length = LONG_HEADER_SIZE): Promise<Buffer | undefined> {
   try {
-    const format = detectCompression(await readFirstBytes(path, MAGIC_LENGTH));
+    const format = detectCompression(await readFileHead(path, MAGIC_LENGTH));
     const raw = createReadStream(path);
     if (format === 'none') return await takeBytes(raw, length);
     raw.on('error', () => undefined);
@@ -45,15 +45,6 @@ export async function readStoredHead(path: string, length = LONG_HEADER_SIZE): P
   }
 }
 
-async function readFirstBytes(path: string, length: number): Promise<Buffer> {
-  const handle = await open(path, 'r');
-  try {
-    const { buffer, bytesRead } = await handle.read(Buffer.alloc(length), 0, length, 0);
-    return buffer.subarray(0, bytesRead);
-  } finally {
-    await handle.close();
-  }
-}
 
 /**
  * The segment size recorded in the stored file's long page header, trusted only when the rest of

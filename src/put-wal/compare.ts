@@ -3,21 +3,13 @@
 // compression setting is recognised as the identical duplicate it is.
 
 import { createReadStream } from 'node:fs';
-import { open, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
+import { readFileHead } from '../wal/read-head.js';
 import type { Readable } from 'node:stream';
 import { createDecompressor } from '../codec/codecs.js';
 import { detectCompression, MAGIC_LENGTH, type StoredFormat } from '../codec/detect.js';
 
-export async function readFormat(path: string): Promise<StoredFormat> {
-  const handle = await open(path, 'r');
-  try {
-    const head = Buffer.alloc(MAGIC_LENGTH);
-    const { bytesRead } = await handle.read(head, 0, MAGIC_LENGTH, 0);
-    return detectCompression(head.subarray(0, bytesRead));
-  } finally {
-    await handle.close();
-  }
-}
+export const readFormat = async (path: string): Promise<StoredFormat> => detectCompression(await readFileHead(path, MAGIC_LENGTH));
 
 /** The file's WAL bytes: decoded when it is stored compressed. */
 export function openDecoded(path: string, format: StoredFormat): Readable {

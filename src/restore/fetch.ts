@@ -1,7 +1,7 @@
 // Fetches one WAL file with a remote get-wal into a temp file beside its final path, and checks
 // that a segment is complete and is the segment its name claims before anyone may publish it.
 
-import { open } from 'node:fs/promises';
+import { readFileHead } from '../wal/read-head.js';
 import type { Duplex } from 'node:stream';
 import { discardTemp, writeTempFile, type TempFile } from '../durable/durable-write.js';
 import { CompressionError, DestinationUnusableError, errnoCode, InvalidSegmentError, SshConnectError, WalshipError } from '../errors.js';
@@ -74,15 +74,8 @@ export async function verifyFetched(wal: WalName, temp: TempFile): Promise<Segme
   return check.header;
 }
 
-export async function readHead(path: string): Promise<Buffer> {
-  const handle = await open(path, 'r');
-  try {
-    const { buffer, bytesRead } = await handle.read(Buffer.alloc(LONG_HEADER_SIZE), 0, LONG_HEADER_SIZE, 0);
-    return buffer.subarray(0, bytesRead);
-  } finally {
-    await handle.close();
-  }
-}
+/** The first bytes of a fetched or spooled file, enough for its long page header. */
+export const readHead = (path: string): Promise<Buffer> => readFileHead(path, LONG_HEADER_SIZE);
 
 /** Fetch, then verify; an unverifiable file is removed before the error leaves. */
 export async function fetchVerified(transport: Transport, args: readonly string[], wal: WalName, finalPath: string, decoders: Duplex[]): Promise<FetchResult> {
