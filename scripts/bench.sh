@@ -4,5 +4,5 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh >&2
-npx tsc -p tsconfig.json
+npm run build --silent
 exec npx vite-node bench/bench.ts

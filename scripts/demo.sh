@@ -8,7 +8,7 @@ set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 cd "$repo"
 bash scripts/install-deps.sh >&2
-npx tsc -p tsconfig.json
+npm run build --silent
 
 demo=${WALSHIP_DEMO_DIR:-/tmp/walship-demo}
 scale=${WALSHIP_DEMO_SCALE:-20}

@@ -5,6 +5,6 @@ set -euo pipefail
 
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
-npx tsc -p tsconfig.json
+npm run build --silent
 # exec: the exit status is vitest's own.
 exec npx vitest run "$@"
