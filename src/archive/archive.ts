@@ -22,6 +22,8 @@ export interface ArchiveRequest {
   checksum: ChecksumAlgorithm;
   compression?: TransferCompression | undefined;
   compressionLevel?: number | undefined;
+  /** Also take SHA-256 of each file's own bytes (what --batch records); costs a hash only when compressed or --md5. */
+  ownSha256?: boolean;
   transport: Transport;
   /** Where the remote's stdout goes (put-wal prints nothing there; --test prints its ready line). */
   stdout: Writable;
@@ -69,31 +71,33 @@ interface OpenWal {
   mtime: number;
 }
 
-/** One WAL file as it went out: the checksum of the member sent, and SHA-256 of the file's own bytes. */
+/** One WAL file as it went out: the checksum of the member sent, and (ownSha256) SHA-256 of the file's own bytes. */
 export interface SentWal {
   name: string;
   path: string;
   size: number;
   wireHex: string;
-  sha256: string;
+  sha256: string | undefined;
 }
 
 async function* walMembers(request: ArchiveRequest, files: OpenWal[], sent: SentWal[]): AsyncGenerator<TarMemberSource> {
   for (const file of files) {
-    const wire = createHashingPassThrough([request.checksum]);
-    // SHA-256 of the file itself, for the batch record (equal to the wire hash unless compressed or --md5).
-    const own = createHashingPassThrough(['sha256']);
-    const raw = pipelineCallback(file.handle.createReadStream({ autoClose: false }), own, () => undefined);
+    // The file is read once. Uncompressed, one pass-through stage takes every digest needed (a single
+    // hash when the wire checksum is SHA-256); compressed, the wire checksum covers the compressed member.
+    const ownAlgorithms: ChecksumAlgorithm[] = request.ownSha256 ? ['sha256'] : [];
+    const rawAlgorithms = request.compression ? ownAlgorithms : [...new Set([request.checksum, ...ownAlgorithms])];
+    const rawHasher = createHashingPassThrough(rawAlgorithms);
+    const raw = pipelineCallback(file.handle.createReadStream({ autoClose: false }), rawHasher, () => undefined);
+    const wireHasher = request.compression ? createHashingPassThrough([request.checksum]) : rawHasher;
     if (request.compression) {
-      // The checksum covers the bytes on the wire, i.e. the compressed member.
-      const data = await compressToBuffer(raw, request.compression, request.compressionLevel, wire);
+      const data = await compressToBuffer(raw, request.compression, request.compressionLevel, wireHasher);
       yield { name: file.name, size: data.length, mtime: file.mtime, mode: 0o600, data };
     } else {
-      // The segment is read once: hashed as a pass-through stage while it streams into the tar.
-      const data = pipelineCallback(raw, wire, () => undefined);
-      yield { name: file.name, size: file.size, mtime: file.mtime, mode: 0o600, data };
+      yield { name: file.name, size: file.size, mtime: file.mtime, mode: 0o600, data: raw };
     }
-    sent.push({ name: file.name, path: file.path, size: file.size, wireHex: wire.digests()[request.checksum], sha256: own.digests().sha256 });
+    const wireHex = wireHasher.digests()[request.checksum] as string;
+    const sha256 = request.ownSha256 ? rawHasher.digests().sha256 : undefined;
+    sent.push({ name: file.name, path: file.path, size: file.size, wireHex, sha256 });
   }
   const sums = Buffer.from(formatChecksumLines(sent.map((f) => ({ name: f.name, hex: f.wireHex }))));
   yield { name: CHECKSUM_FILE[request.checksum], size: sums.length, mtime: Date.now() / 1000, mode: 0o644, data: sums };

@@ -2,14 +2,12 @@
 // one it asked for ride along in the same put-wal stream (SPEC §4: Barman accepts several per
 // call), and a durable record per extra segment lets PostgreSQL's later call for it return at once.
 
-import { createReadStream } from 'node:fs';
 import { readdir, readFile, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { writeFileDurably } from '../durable/durable-write.js';
 import { errnoCode } from '../errors.js';
 import { compareWalNames, parseWalName, type WalName } from '../wal/name.js';
-import { createHashingPassThrough } from '../wire/checksums.js';
-import { pipeline } from 'node:stream/promises';
+import { hashFile } from '../wire/checksums.js';
 
 /** What the archive host acknowledged for one extra segment: the SHA-256 and size of its WAL bytes. */
 export interface ShippedRecord {
@@ -46,16 +44,6 @@ export async function readShippedRecord(dir: string, name: string): Promise<Ship
   return match ? { sha256: match[1] as string, size: Number(match[2]) } : undefined;
 }
 
-/** SHA-256 and size of the file as it is now. */
-export async function hashFile(path: string): Promise<ShippedRecord> {
-  const hasher = createHashingPassThrough(['sha256']);
-  let size = 0;
-  await pipeline(createReadStream(path), hasher, async (chunks: AsyncIterable<Buffer>) => {
-    for await (const chunk of chunks) size += chunk.length;
-  });
-  return { sha256: hasher.digests().sha256, size };
-}
-
 /**
  * True when an earlier batch already delivered exactly these bytes of WAL_PATH: the archive host
  * acknowledged a stream holding them. A missing record or any difference means "ship it now".
@@ -63,8 +51,8 @@ export async function hashFile(path: string): Promise<ShippedRecord> {
 export async function alreadyShipped(dir: string, walPath: string): Promise<boolean> {
   const record = await readShippedRecord(dir, basename(walPath));
   if (!record) return false;
-  const now = await hashFile(walPath);
-  return now.sha256 === record.sha256 && now.size === record.size;
+  const now = await hashFile(walPath, 'sha256');
+  return now.hex === record.sha256 && now.size === record.size;
 }
 
 /**

@@ -33,10 +33,10 @@ export async function archiveWithBacklog(request: ArchiveRequest, batch: BatchOp
   await pruneShippedRecords(records.dir, wal);
   if (await alreadyShipped(records.dir, request.walPath)) return { alreadyShipped: true };
   const extraPaths = await readyBacklog(request.walPath, wal, batch.max - 1);
-  const shipped = await archiveWal({ ...request, extraPaths });
+  const shipped = await archiveWal({ ...request, extraPaths, ownSha256: true });
   for (const extra of shipped.slice(1)) {
     // Only after the archive host's 0: a record claims "the archive host has these bytes".
-    await writeShippedRecord(records.dir, extra.name, { sha256: extra.sha256, size: extra.size }).catch((error: unknown) => {
+    await writeShippedRecord(records.dir, extra.name, { sha256: extra.sha256 as string, size: extra.size }).catch((error: unknown) => {
       batch.warn(`WARNING: could not record ${extra.name} as shipped (${(error as Error).message}); it will be sent again`);
     });
   }

@@ -2,7 +2,7 @@
 // Order as in pgBackRest's storage/posix/write.c. put-wal, the restore spool and safe-dir use it.
 
 import { randomBytes } from 'node:crypto';
-import { constants } from 'node:fs';
+import { constants, createReadStream } from 'node:fs';
 import { link, open, rename, unlink, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { Readable, type Duplex } from 'node:stream';
@@ -19,8 +19,19 @@ export interface TempFile {
 /** Temp names start with a dot and end with .walship-tmp so that cleanup and humans can spot them. */
 export const TEMP_SUFFIX = '.walship-tmp';
 export const isTempName = (name: string): boolean => name.startsWith('.') && name.endsWith(TEMP_SUFFIX);
-const tempPathFor = (finalPath: string): string =>
-  join(dirname(finalPath), `.${basename(finalPath)}.${process.pid}.${randomBytes(4).toString('hex')}${TEMP_SUFFIX}`);
+/**
+ * `.<final>.<pid>.<tag>.walship-tmp` beside `finalPath`: hidden from every WAL-name scan, and the
+ * writer's pid lets a later run tell a temp file of a killed writer from one still being written.
+ */
+export const tempPathFor = (finalPath: string, tag = randomBytes(4).toString('hex')): string =>
+  join(dirname(finalPath), `.${basename(finalPath)}.${process.pid}.${tag}${TEMP_SUFFIX}`);
+
+/** The pid in a temp name written by tempPathFor; undefined for any other name. */
+export function tempOwnerPid(name: string): number | undefined {
+  if (!isTempName(name)) return undefined;
+  const pid = name.split('.').at(-3);
+  return pid !== undefined && /^\d+$/.test(pid) && Number(pid) > 0 ? Number(pid) : undefined;
+}
 
 /**
  * Flushes a directory entry change (create, rename, unlink) to disk. Without it a crash after
@@ -103,9 +114,28 @@ export async function discardTemp(temp: TempFile): Promise<void> {
   });
 }
 
+/**
+ * `temp.finalPath` may be in another directory than the temp file (a spooled segment going to
+ * pg_wal, a duplicate going to errors/). On another filesystem rename and link fail with EXDEV:
+ * then the bytes are first copied durably to a temp file beside the final path.
+ */
+async function besideFinalPath(temp: TempFile): Promise<TempFile> {
+  return writeTempFile(temp.finalPath, createReadStream(temp.path));
+}
+
 /** Publishes by rename, replacing any existing file, then fsyncs the directory. */
 export async function publishReplacing(temp: TempFile): Promise<void> {
-  await rename(temp.path, temp.finalPath);
+  try {
+    await rename(temp.path, temp.finalPath);
+  } catch (error) {
+    if (errnoCode(error) !== 'EXDEV') throw error;
+    const copy = await besideFinalPath(temp);
+    await rename(copy.path, copy.finalPath).catch(async (renameError: unknown) => {
+      await discardTemp(copy);
+      throw renameError;
+    });
+    await discardTemp(temp);
+  }
   await fsyncDir(dirname(temp.finalPath));
 }
 
@@ -115,6 +145,22 @@ export async function publishReplacing(temp: TempFile): Promise<void> {
  * caller to compare and discard) when the name is taken.
  */
 export async function publishNoClobber(temp: TempFile): Promise<'published' | 'exists'> {
+  try {
+    return await linkNoClobber(temp);
+  } catch (error) {
+    if (errnoCode(error) !== 'EXDEV') throw error;
+  }
+  const copy = await besideFinalPath(temp);
+  const outcome = await linkNoClobber(copy).catch(async (error: unknown) => {
+    await discardTemp(copy);
+    throw error;
+  });
+  if (outcome === 'exists') await discardTemp(copy);
+  else await discardTemp(temp);
+  return outcome;
+}
+
+async function linkNoClobber(temp: TempFile): Promise<'published' | 'exists'> {
   try {
     await link(temp.path, temp.finalPath);
   } catch (error) {

@@ -4,22 +4,16 @@ import { open, stat, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ServerConfig } from '../config/barman-config.js';
 import { errnoCode } from '../errors.js';
-import { hashDir, type WalName } from '../wal/name.js';
+import { archivedPath, type WalName } from '../wal/name.js';
 
 export type ServerDirectories = Pick<ServerConfig, 'walsDirectory' | 'incomingWalsDirectory' | 'streamingWalsDirectory'>;
-
-/** The archive position: wals/<hash>/<name>, or wals/<name> for history files. */
-export const archivePath = (dirs: ServerDirectories, wal: WalName): string => {
-  const hash = hashDir(wal);
-  return hash === undefined ? join(dirs.walsDirectory, wal.name) : join(dirs.walsDirectory, hash, wal.name);
-};
 
 /**
  * Every place the file may be, in search order. The archive position comes again last because the
  * archiver may have moved the file out of incoming/ or streaming/ while we were looking.
  */
 export function candidatePaths(dirs: ServerDirectories, wal: WalName, partial: boolean): string[] {
-  const archived = archivePath(dirs, wal);
+  const archived = archivedPath(dirs.walsDirectory, wal);
   const incoming = join(dirs.incomingWalsDirectory, wal.name);
   const streaming = join(dirs.streamingWalsDirectory, wal.name);
   const paths = [archived, incoming, streaming];

@@ -5,9 +5,10 @@ import { join } from 'node:path';
 import type { Duplex, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createCompressor, createDecompressor, type TransferCompression } from '../codec/codecs.js';
-import { detectCompression, MAGIC_LENGTH, type StoredFormat } from '../codec/detect.js';
+import type { StoredFormat } from '../codec/detect.js';
 import { writeFileDurably } from '../durable/durable-write.js';
 import { CompressionError, DestinationUnusableError, errnoCode } from '../errors.js';
+import { readStoredFormat } from '../wal/read-head.js';
 import type { LocatedWal } from './locate.js';
 
 /** What the client asked for: plain bytes, gzip, bzip2, or the stored bytes untouched. */
@@ -25,18 +26,13 @@ export function conversionStages(stored: StoredFormat, output: OutputFormat): Du
   return stages;
 }
 
-async function storedFormatOf(wal: LocatedWal): Promise<StoredFormat> {
-  const { buffer, bytesRead } = await wal.handle.read(Buffer.alloc(MAGIC_LENGTH), 0, MAGIC_LENGTH, 0);
-  return detectCompression(buffer.subarray(0, bytesRead));
-}
-
 /** zlib names a corrupt stored file only by its error code; say which file it was. */
 const asDecodeError = (error: unknown, wal: LocatedWal): unknown =>
   errnoCode(error)?.startsWith('Z_') ? new CompressionError(`cannot decompress ${wal.path}: ${(error as Error).message}`, { cause: error }) : error;
 
 /** Streams the file to `out` without ending it: stdout belongs to the process (or the local transport). */
 export async function sendToStream(wal: LocatedWal, output: OutputFormat, out: Writable): Promise<void> {
-  const stages = conversionStages(await storedFormatOf(wal), output);
+  const stages = conversionStages(await readStoredFormat(wal.handle), output);
   const source = wal.handle.createReadStream({ start: 0, autoClose: false });
   await pipeline([source, ...stages, out], { end: false }).catch((error: unknown) => {
     throw asDecodeError(error, wal);
@@ -45,7 +41,7 @@ export async function sendToStream(wal: LocatedWal, output: OutputFormat, out: W
 
 /** Writes DIR/<name> through temp → fsync → rename, so a reader never sees half a file. */
 export async function sendToDirectory(wal: LocatedWal, output: OutputFormat, directory: string, name: string): Promise<string> {
-  const stages = conversionStages(await storedFormatOf(wal), output);
+  const stages = conversionStages(await readStoredFormat(wal.handle), output);
   const destination = join(directory, name);
   const source = wal.handle.createReadStream({ start: 0, autoClose: false });
   try {

@@ -2,12 +2,11 @@
 // archive keeps it compressed, so --peek can learn the segment size from the long page header.
 
 import { createReadStream } from 'node:fs';
-import { readFileHead } from '../wal/read-head.js';
 import type { Readable } from 'node:stream';
 import { createDecompressor } from '../codec/codecs.js';
-import { detectCompression, MAGIC_LENGTH } from '../codec/detect.js';
 import { checkSegment, readSegmentHeader, LONG_HEADER_SIZE } from '../wal/header.js';
 import type { WalName } from '../wal/name.js';
+import { readStoredFormat } from '../wal/read-head.js';
 
 /** Collects `length` bytes from a stream, then stops it; fewer if the stream ends first. */
 async function takeBytes(stream: Readable, length: number): Promise<Buffer> {
@@ -28,7 +27,7 @@ async function takeBytes(stream: Readable, length: number): Promise<Buffer> {
 /** The first `length` uncompressed bytes of `path`; undefined when unreadable or undecodable. */
 export async function readStoredHead(path: string, length = LONG_HEADER_SIZE): Promise<Buffer | undefined> {
   try {
-    const format = detectCompression(await readFileHead(path, MAGIC_LENGTH));
+    const format = await readStoredFormat(path);
     const raw = createReadStream(path);
     if (format === 'none') return await takeBytes(raw, length);
     raw.on('error', () => undefined);
@@ -44,7 +43,6 @@ export async function readStoredHead(path: string, length = LONG_HEADER_SIZE): P
     return undefined;
   }
 }
-
 
 /**
  * The segment size recorded in the stored file's long page header, trusted only when the rest of

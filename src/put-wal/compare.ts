@@ -4,12 +4,11 @@
 
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
-import { readFileHead } from '../wal/read-head.js';
+import { readStoredFormat } from '../wal/read-head.js';
 import type { Readable } from 'node:stream';
 import { createDecompressor } from '../codec/codecs.js';
-import { detectCompression, MAGIC_LENGTH, type StoredFormat } from '../codec/detect.js';
+import type { StoredFormat } from '../codec/detect.js';
 
-export const readFormat = async (path: string): Promise<StoredFormat> => detectCompression(await readFileHead(path, MAGIC_LENGTH));
 
 /** The file's WAL bytes: decoded when it is stored compressed. */
 export function openDecoded(path: string, format: StoredFormat): Readable {
@@ -18,7 +17,7 @@ export function openDecoded(path: string, format: StoredFormat): Readable {
 }
 
 export async function sameWalContent(a: string, b: string): Promise<boolean> {
-  const [formatA, formatB] = await Promise.all([readFormat(a), readFormat(b)]);
+  const [formatA, formatB] = await Promise.all([readStoredFormat(a), readStoredFormat(b)]);
   if (formatA === 'none' && formatB === 'none') {
     const [statA, statB] = await Promise.all([stat(a), stat(b)]);
     if (statA.size !== statB.size) return false;

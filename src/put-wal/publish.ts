@@ -3,13 +3,11 @@
 // kept aside in the errors directory. Both exit 0 (Barman 3.13+): PostgreSQL must not pile WAL up
 // behind a segment it can never archive, and the DBA gets the evidence in errors/.
 
-import { createReadStream } from 'node:fs';
 import { mkdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ServerConfig } from '../config/barman-config.js';
-import { discardTemp, publishNoClobber, writeTempFile, type TempFile } from '../durable/durable-write.js';
-import { errnoCode } from '../errors.js';
-import { hashDir, type WalName } from '../wal/name.js';
+import { discardTemp, publishNoClobber, type TempFile } from '../durable/durable-write.js';
+import { archivedPath } from '../wal/name.js';
 import { sameWalContent } from './compare.js';
 import type { ReceivedWal } from './receive.js';
 
@@ -18,19 +16,13 @@ export type PublishOutcome =
   | { name: string; result: 'identical'; existing: string }
   | { name: string; result: 'duplicate'; existing: string; keptAt: string };
 
-/** Where an already-archived copy may live: wals/<hash>/<name> (or wals/<name> for history). */
-export function archivedPath(server: ServerConfig, wal: WalName): string {
-  const dir = hashDir(wal);
-  return dir === undefined ? join(server.walsDirectory, wal.name) : join(server.walsDirectory, dir, wal.name);
-}
-
 const exists = async (path: string): Promise<boolean> => (await stat(path).catch(() => undefined))?.isFile() === true;
 
 /** `%Y%m%dT%H%M%SZ` in UTC, as Barman names duplicates. */
 export const utcStamp = (date: Date): string => date.toISOString().replace(/[-:]/g, '').replace(/\.\d{3}Z$/, 'Z');
 
 export async function publishWal(server: ServerConfig, file: ReceivedWal, now: Date): Promise<PublishOutcome> {
-  const archived = archivedPath(server, file.wal);
+  const archived = archivedPath(server.walsDirectory, file.wal);
   if (await exists(archived)) return settleExisting(server, file, archived, now);
   if ((await publishNoClobber(file.temp)) === 'published') {
     return { name: file.wal.name, result: 'stored', path: file.temp.finalPath };
@@ -53,21 +45,8 @@ async function keepDuplicate(server: ServerConfig, temp: TempFile, name: string,
   const stamp = utcStamp(now);
   for (let attempt = 0; attempt < 1000; attempt++) {
     const target = join(server.errorsDirectory, attempt === 0 ? `${name}.${stamp}.duplicate` : `${name}.${stamp}.${attempt}.duplicate`);
-    if ((await moveNoClobber(temp, target)) === 'published') return target;
+    // publishNoClobber copies durably when errors/ is on another filesystem.
+    if ((await publishNoClobber({ ...temp, finalPath: target })) === 'published') return target;
   }
   throw new Error(`cannot find a free name for the duplicate of ${name} in ${server.errorsDirectory}`);
-}
-
-/** link + unlink when errors/ shares the filesystem; otherwise a durable copy, then drop the temp. */
-async function moveNoClobber(temp: TempFile, target: string): Promise<'published' | 'exists'> {
-  try {
-    return await publishNoClobber({ ...temp, finalPath: target });
-  } catch (error) {
-    if (errnoCode(error) !== 'EXDEV') throw error;
-  }
-  const copy = await writeTempFile(target, createReadStream(temp.path));
-  const outcome = await publishNoClobber(copy);
-  if (outcome === 'exists') await discardTemp(copy);
-  else await discardTemp(temp);
-  return outcome;
 }

@@ -1,20 +1,14 @@
 // Checks a received stream against its checksum member: every file has a line, every line a
 // file, every digest matches. Nothing is published unless all of it holds.
 
-import { createReadStream } from 'node:fs';
-import { pipeline } from 'node:stream/promises';
 import { ChecksumMismatchError } from '../errors.js';
-import { CHECKSUM_FILE, createHashingPassThrough, parseChecksumFile, type ChecksumAlgorithm } from '../wire/checksums.js';
+import { CHECKSUM_FILE, hashFile, parseChecksumFile, type ChecksumAlgorithm } from '../wire/checksums.js';
 import type { ReceivedStream, ReceivedWal } from './receive.js';
 
 /** The received file's digest: SHA-256 was taken in flight; MD5 is read back from the fsync'd temp file. */
 async function digestOf(file: ReceivedWal, algorithm: ChecksumAlgorithm): Promise<string> {
   if (algorithm === 'sha256') return file.sha256;
-  const hasher = createHashingPassThrough(['md5']);
-  await pipeline(createReadStream(file.temp.path), hasher, async (chunks: AsyncIterable<Buffer>) => {
-    for await (const _ of chunks);
-  });
-  return hasher.digests().md5;
+  return (await hashFile(file.temp.path, algorithm)).hex;
 }
 
 export async function verifyChecksums(received: ReceivedStream): Promise<void> {

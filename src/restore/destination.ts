@@ -1,10 +1,10 @@
 // WAL_DEST (PostgreSQL's %p, usually pg_wal/RECOVERYXLOG): checked before anything is fetched, and
 // written only by rename, so PostgreSQL never finds a half-written file there.
 
-import { constants, createReadStream } from 'node:fs';
-import { access, lstat, stat, unlink } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { access, lstat, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { publishReplacing, writeFileDurably, type TempFile } from '../durable/durable-write.js';
+import { publishReplacing, type TempFile } from '../durable/durable-write.js';
 import { DestinationUnusableError, errnoCode } from '../errors.js';
 
 /** Refuses a directory, a missing parent directory or one we cannot write into. */
@@ -23,21 +23,14 @@ export async function checkDestination(walDest: string): Promise<void> {
 
 /**
  * Moves a verified temp file (beside WAL_DEST, or claimed from the spool) onto WAL_DEST. A rename when
- * both are on one filesystem; otherwise a copy to a temp name beside WAL_DEST, then a rename.
+ * both are on one filesystem; otherwise publishReplacing copies to a temp name beside WAL_DEST first.
  */
 export async function deliver(temp: TempFile, walDest: string): Promise<void> {
   try {
     await publishReplacing({ ...temp, finalPath: walDest });
-    return;
-  } catch (error) {
-    if (errnoCode(error) !== 'EXDEV') throw asDestinationError(error, walDest);
-  }
-  try {
-    await writeFileDurably(walDest, createReadStream(temp.path));
   } catch (error) {
     throw asDestinationError(error, walDest);
   }
-  await unlink(temp.path).catch(() => undefined);
 }
 
 const asDestinationError = (error: unknown, walDest: string): unknown =>

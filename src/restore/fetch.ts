@@ -1,13 +1,13 @@
 // Fetches one WAL file with a remote get-wal into a temp file beside its final path, and checks
 // that a segment is complete and is the segment its name claims before anyone may publish it.
 
-import { readFileHead } from '../wal/read-head.js';
 import type { Duplex } from 'node:stream';
 import { discardTemp, writeTempFile, type TempFile } from '../durable/durable-write.js';
 import { CompressionError, DestinationUnusableError, errnoCode, InvalidSegmentError, SshConnectError, WalshipError } from '../errors.js';
 import type { Transport } from '../transport/transport.js';
 import { checkSegment, LONG_HEADER_SIZE, type SegmentHeader } from '../wal/header.js';
 import type { WalName } from '../wal/name.js';
+import { readFileHead } from '../wal/read-head.js';
 
 /** The remote get-wal answered non-zero (1: not in the archive, or server unknown). */
 export type RemoteFailed = { kind: 'remote-failed'; status: number };

@@ -4,8 +4,7 @@
 
 import { readdirSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
-import { isTempName } from '../durable/durable-write.js';
-import { tempOwner } from './spool.js';
+import { tempOwnerPid } from '../durable/durable-write.js';
 
 const SIGNALS: NodeJS.Signals[] = ['SIGTERM', 'SIGINT', 'SIGHUP'];
 
@@ -19,7 +18,7 @@ export function removeOwnTemps(dirs: readonly string[]): void {
       continue;
     }
     for (const entry of entries) {
-      if (!isTempName(entry) || tempOwner(entry) !== process.pid) continue;
+      if (tempOwnerPid(entry) !== process.pid) continue;
       try {
         unlinkSync(join(dir, entry));
       } catch {

@@ -3,11 +3,11 @@
 // The lock only saves duplicate work: correctness never depends on it, because every spooled
 // segment is written under a temp name, verified and renamed.
 
-import { randomBytes } from 'node:crypto';
 import { link, readFile, rename, stat, unlink, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { errnoCode } from '../errors.js';
-import { isProcessAlive } from './process-alive.js';
+import { tempPathFor } from '../durable/durable-write.js';
+import { isProcessAlive } from '../durable/process-alive.js';
 
 export const LOCK_NAME = '.prefetch.lock';
 /** How often the holder touches the lock, and how old a lock may get before it counts as abandoned. */
@@ -23,9 +23,6 @@ export interface LockHolder {
   pid: number | undefined;
   ageMs: number;
 }
-
-const tempName = (dir: string, tag: string): string =>
-  join(dir, `.${tag}.${process.pid}.${randomBytes(4).toString('hex')}.walship-tmp`);
 
 export async function readLockHolder(dir: string): Promise<LockHolder | undefined> {
   try {
@@ -47,7 +44,7 @@ export async function acquirePrefetchLock(dir: string): Promise<PrefetchLock | u
   const lockPath = join(dir, LOCK_NAME);
   for (let attempt = 0; attempt < 2; attempt++) {
     // link(2) publishes a complete lock file atomically and fails if one exists.
-    const temp = tempName(dir, 'prefetch-lock');
+    const temp = tempPathFor(join(dir, 'prefetch-lock'));
     await writeFile(temp, `${process.pid}\n`, { mode: 0o600 });
     try {
       await link(temp, lockPath);
@@ -69,7 +66,7 @@ export async function acquirePrefetchLock(dir: string): Promise<PrefetchLock | u
  * it and took a fresh one in between), it is put back and we give up.
  */
 async function breakStaleLock(dir: string, judged: LockHolder | undefined): Promise<boolean> {
-  const aside = tempName(dir, 'prefetch-lock-stale');
+  const aside = tempPathFor(join(dir, 'prefetch-lock-stale'));
   try {
     await rename(join(dir, LOCK_NAME), aside);
   } catch (error) {

@@ -2,9 +2,9 @@
 // size, so the worker knows where the window starts. A hint, not data: written atomically (temp +
 // rename) so it is never read half-written, but not fsync'd, since losing it only costs a prefetch.
 
-import { randomBytes } from 'node:crypto';
 import { readFile, rename, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { tempPathFor } from '../durable/durable-write.js';
 import { isValidSegmentSize, parseWalName } from '../wal/name.js';
 import type { Spool } from './spool.js';
 
@@ -18,7 +18,7 @@ export interface PrefetchRequest {
 export const requestKey = (request: PrefetchRequest): string => `${request.walName} ${request.segmentSize}`;
 
 export async function writePrefetchRequest(spool: Spool, request: PrefetchRequest): Promise<void> {
-  const temp = join(spool.dir, `.requested.${process.pid}.${randomBytes(4).toString('hex')}.walship-tmp`);
+  const temp = tempPathFor(join(spool.dir, 'requested'));
   await writeFile(temp, `${requestKey(request)}\n`, { mode: 0o600 });
   try {
     await rename(temp, join(spool.dir, REQUEST_NAME));

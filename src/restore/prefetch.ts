@@ -5,7 +5,7 @@ import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { publishReplacing, discardTemp } from '../durable/durable-write.js';
 import type { Transport } from '../transport/transport.js';
-import { nextSegment, parseWalName, requireWalName, type WalName } from '../wal/name.js';
+import { compareWalNames, nextSegment, parseWalName, requireWalName, type WalName } from '../wal/name.js';
 import type { RestoreOptions } from './args.js';
 import { transferDecoders } from './decode.js';
 import { fetchVerified } from './fetch.js';
@@ -48,7 +48,7 @@ export async function peekNames(transport: Transport, options: PrefetchOptions, 
 }
 
 const isAfter = (wal: WalName, requested: WalName): boolean =>
-  wal.timeline === requested.timeline && (wal.log > requested.log || (wal.log === requested.log && wal.seg > requested.seg));
+  wal.timeline === requested.timeline && compareWalNames(wal, requested) > 0;
 
 /**
  * For the segment PostgreSQL just received: clean the spool, then ask the archive which of the next

@@ -4,13 +4,13 @@
 
 import { lstat, readdir, rename, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
-import { isTempName, type TempFile } from '../durable/durable-write.js';
+import { isTempName, tempOwnerPid, tempPathFor, type TempFile } from '../durable/durable-write.js';
+import { isProcessAlive } from '../durable/process-alive.js';
 import { archiveHostNamespace, openPrivateDir } from '../durable/private-dir.js';
 import { errnoCode } from '../errors.js';
 import { checkSegment, type SegmentHeader } from '../wal/header.js';
-import { parseWalName, type WalName } from '../wal/name.js';
+import { compareWalNames, parseWalName, type WalName } from '../wal/name.js';
 import { readHead } from './fetch.js';
-import { isProcessAlive } from './process-alive.js';
 
 export interface Spool {
   /** The namespace directory, mode 0700, owned by us. */
@@ -33,7 +33,7 @@ export const spoolNamespace = archiveHostNamespace;
 export async function claimSpooled(spool: Spool, wal: WalName, warn: (line: string) => void): Promise<{ temp: TempFile; header: SegmentHeader } | undefined> {
   if (wal.kind !== 'segment') return undefined;
   const finalPath = join(spool.dir, wal.name);
-  const path = join(spool.dir, `.${wal.name}.${process.pid}.claimed.walship-tmp`);
+  const path = tempPathFor(finalPath, 'claimed');
   try {
     await rename(finalPath, path);
   } catch (error) {
@@ -60,20 +60,13 @@ const isStale = (mtimeMs: number): boolean => Date.now() - mtimeMs > SPOOL_MAX_A
 export const isSpooled = async (spool: Spool, name: string): Promise<boolean> =>
   (await lstat(join(spool.dir, name)).catch(() => undefined))?.isFile() === true;
 
-/** The pid a temp name was written by: `.<name>.<pid>.<tag>.walship-tmp` (durable-write's pattern). */
-export const tempOwner = (entry: string): number | undefined => {
-  const pid = entry.split('.').at(-3);
-  return pid !== undefined && /^\d+$/.test(pid) ? Number(pid) : undefined;
-};
-
 const isOld = async (path: string): Promise<boolean> => {
   const info = await lstat(path).catch(() => undefined);
   return info !== undefined && isStale(info.mtimeMs);
 };
 
 /** Same timeline, at or before `requested`: PostgreSQL has moved past it. */
-const isConsumed = (wal: WalName, requested: WalName): boolean =>
-  wal.log < requested.log || (wal.log === requested.log && wal.seg <= requested.seg);
+const isConsumed = (wal: WalName, requested: WalName): boolean => compareWalNames(wal, requested) <= 0;
 
 /**
  * Removes what PostgreSQL can no longer ask for: segments up to and including `requested`, segments
@@ -86,7 +79,7 @@ export async function cleanupSpool(spool: Spool, requested: WalName): Promise<st
     const wal = parseWalName(entry);
     const stale = wal
       ? wal.kind === 'segment' && (wal.timeline !== requested.timeline || isConsumed(wal, requested) || (await isOld(join(spool.dir, entry))))
-      : isTempName(entry) && !isProcessAlive(tempOwner(entry));
+      : isTempName(entry) && !isProcessAlive(tempOwnerPid(entry));
     if (!stale) continue;
     await unlink(join(spool.dir, entry)).catch(() => undefined);
     removed.push(entry);
@@ -102,7 +95,7 @@ export async function inflightSize(spool: Spool, name: string): Promise<number |
   let largest: number | undefined;
   for (const entry of await readdir(spool.dir)) {
     if (!entry.startsWith(`.${name}.`) || !isTempName(entry) || entry.includes('.claimed.')) continue;
-    if (!isProcessAlive(tempOwner(entry))) continue;
+    if (!isProcessAlive(tempOwnerPid(entry))) continue;
     const size = (await lstat(join(spool.dir, entry)).catch(() => undefined))?.size;
     if (size !== undefined) largest = Math.max(largest ?? 0, size);
   }

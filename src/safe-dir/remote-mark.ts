@@ -1,9 +1,8 @@
 // Runs `walship-safe-dir mark NAME` on the PostgreSQL host over the OpenSSH client.
 
-import { spawn } from 'node:child_process';
 import type { CommandIO } from '../cli/io.js';
 import { RemoteCommandError, SshConnectError } from '../errors.js';
-import { sshArgvFor, type SshTargetOptions } from '../transport/openssh.js';
+import { runSshCommand, type SshTargetOptions } from '../transport/openssh.js';
 import type { WalName } from '../wal/name.js';
 
 export interface RemoteMarkOptions {
@@ -20,8 +19,6 @@ export function remoteMarkArgv(options: RemoteMarkOptions, wal: WalName): string
   return [options.remoteCommand, 'mark', ...dir, '--', wal.name];
 }
 
-/** ssh's status when it could not connect or lost the connection, not the remote's answer. */
-const SSH_FAILURE = 255;
 /** A POSIX shell's status for "command not found". */
 const NOT_FOUND = 127;
 
@@ -30,24 +27,15 @@ const NOT_FOUND = 127;
  * RemoteCommandError (with the remote status) when mark refused. ssh's own diagnostics and the
  * remote's ERROR lines go to stderr, which Barman copies into its log when the hook fails.
  */
-export function runRemoteMark(options: RemoteMarkOptions, wal: WalName, io: CommandIO): Promise<void> {
-  const argv = sshArgvFor({ ...options.target, quiet: false }, remoteMarkArgv(options, wal));
+export async function runRemoteMark(options: RemoteMarkOptions, wal: WalName, io: CommandIO): Promise<void> {
   const where = `${options.target.user}@${options.target.host}`;
-  return new Promise((resolve, reject) => {
-    // env: spawn looks ssh up on this PATH, so a test can put a recording fixture first.
-    const child = spawn('ssh', argv, { stdio: ['ignore', 'pipe', 'pipe'], env: io.env });
-    child.stdout.pipe(io.stderr, { end: false });
-    child.stderr.pipe(io.stderr, { end: false });
-    child.on('error', (error) => reject(new SshConnectError(`cannot run ssh: ${error.message}`, { cause: error })));
-    // 'close' comes after the exit and after both output streams have ended.
-    child.on('close', (code, signal) => {
-      if (code === 0) resolve();
-      else if (code === SSH_FAILURE) reject(new SshConnectError(`ssh to ${where} failed (exit 255)`));
-      else if (code === null) reject(new SshConnectError(`ssh to ${where} was killed by ${signal}`));
-      else {
-        const hint = code === NOT_FOUND ? `is ${options.remoteCommand} on ${where}'s PATH? otherwise pass --remote-command /path/to/walship-safe-dir` : undefined;
-        reject(new RemoteCommandError(`mark ${wal.name} on ${where} failed with exit status ${code}`, code, { hint }));
-      }
-    });
-  });
+  // env: ssh is looked up on that PATH, so a test can put a recording fixture first.
+  const command = runSshCommand({ ...options.target, quiet: false, stderr: io.stderr, env: io.env, label: where }, remoteMarkArgv(options, wal));
+  command.stdin.end();
+  command.stdout.pipe(io.stderr, { end: false });
+  const exit = await command.done;
+  if (exit.transportError !== undefined || exit.status === undefined) throw new SshConnectError(exit.transportError ?? `ssh to ${where} failed`);
+  if (exit.status === 0) return;
+  const hint = exit.status === NOT_FOUND ? `is ${options.remoteCommand} on ${where}'s PATH? otherwise pass --remote-command /path/to/walship-safe-dir` : undefined;
+  throw new RemoteCommandError(`mark ${wal.name} on ${where} failed with exit status ${exit.status}`, exit.status, { hint });
 }

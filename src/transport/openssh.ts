@@ -68,7 +68,7 @@ export function openSshTransport(options: OpenSshOptions): Transport {
   return {
     label: `${options.user}@${options.host}`,
     run(args) {
-      return runSsh(options, sshArgv(options, args));
+      return runSshCommand(options, ['barman', ...args]);
     },
     async close() {
       // A ControlPersist master exits by itself when idle; nothing to release per process.
@@ -76,8 +76,22 @@ export function openSshTransport(options: OpenSshOptions): Transport {
   };
 }
 
-function runSsh(options: OpenSshOptions, argv: string[]): RemoteCommand {
-  const child = spawn(options.sshCommand ?? 'ssh', argv, { stdio: ['pipe', 'pipe', 'pipe'] });
+export interface SshRunOptions extends SshTargetOptions {
+  /** Where ssh's and the remote's stderr go. */
+  stderr: Writable;
+  /** The ssh program; tests point it at fixtures. */
+  sshCommand?: string;
+  /** Environment for ssh (and the PATH it is looked up on); default this process's. */
+  env?: NodeJS.ProcessEnv;
+  /** How failures name the far end; default the host. */
+  label?: string;
+}
+
+/** Runs any remote argv over OpenSSH: the one place walship starts ssh and reads its exit. */
+export function runSshCommand(options: SshRunOptions, remoteArgv: readonly string[]): RemoteCommand {
+  const argv = sshArgvFor(options, remoteArgv);
+  const label = options.label ?? options.host;
+  const child = spawn(options.sshCommand ?? 'ssh', argv, { stdio: ['pipe', 'pipe', 'pipe'], ...(options.env ? { env: options.env } : {}) });
   child.stderr.pipe(options.stderr, { end: false });
   // The remote may exit without reading all of stdin (e.g. --test); that EPIPE is not our failure.
   child.stdin.on('error', () => undefined);
@@ -90,8 +104,8 @@ function runSsh(options: OpenSshOptions, argv: string[]): RemoteCommand {
   const exited = new Promise<RemoteExit>((resolve) => {
     child.on('error', (error) => resolve({ status: undefined, transportError: `cannot run ssh: ${error.message}` }));
     child.on('exit', (code, signal) => {
-      if (code === SSH_FAILURE) resolve({ status: undefined, transportError: `ssh to ${options.host} failed (exit 255)` });
-      else if (code === null) resolve({ status: undefined, transportError: `ssh was killed by ${signal}` });
+      if (code === SSH_FAILURE) resolve({ status: undefined, transportError: `ssh to ${label} failed (exit 255)` });
+      else if (code === null) resolve({ status: undefined, transportError: `ssh to ${label} was killed by ${signal}` });
       else resolve({ status: code });
     });
   });

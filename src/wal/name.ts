@@ -1,6 +1,7 @@
 // WAL file names as a value type: parse, classify, hash directory, next segment (SPEC §3).
 // No other module parses the 24 hex characters.
 
+import { join } from 'node:path';
 import { InvalidWalNameError } from '../errors.js';
 
 export type WalKind = 'segment' | 'partial' | 'backup' | 'history';
@@ -53,6 +54,12 @@ export function requireWalName(text: string, what = 'WAL file name'): WalName {
 /** Directory under wals_directory holding this file: its first 16 characters; none for history files. */
 export const hashDir = (wal: WalName): string | undefined =>
   wal.kind === 'history' ? undefined : wal.name.slice(0, 16);
+
+/** Where the archive keeps this file: wals_directory/<hash dir>/<name>, or at the top for history files. */
+export const archivedPath = (walsDirectory: string, wal: WalName): string => {
+  const dir = hashDir(wal);
+  return dir === undefined ? join(walsDirectory, wal.name) : join(walsDirectory, dir, wal.name);
+};
 
 /** The 24-character segment name (timeline, log, segment), upper case. */
 export const segmentFileName = (timeline: number, log: number, seg: number): string =>

@@ -1,5 +1,6 @@
 // SHA256SUMS / MD5SUMS, the checksum member that closes a put-wal stream, and hashing while copying.
 import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
 import { Transform } from 'node:stream';
 import { ChecksumFormatError } from './errors.js';
 import { checkMemberName } from './tar-header.js';
@@ -95,4 +96,15 @@ export function createHashingPassThrough<A extends ChecksumAlgorithm>(algorithms
       return result;
     },
   });
+}
+
+/** Hex digest and size of a whole file, read once. */
+export async function hashFile(path: string, algorithm: ChecksumAlgorithm): Promise<{ hex: string; size: number }> {
+  const hash = createHash(algorithm);
+  let size = 0;
+  for await (const chunk of createReadStream(path)) {
+    hash.update(chunk as Buffer);
+    size += (chunk as Buffer).length;
+  }
+  return { hex: hash.digest('hex'), size };
 }

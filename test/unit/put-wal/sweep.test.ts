@@ -4,7 +4,9 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { isProcessAlive, sweepStaleTemps, tempOwnerPid } from '../../../src/put-wal/sweep.js';
+import { tempOwnerPid } from '../../../src/durable/durable-write.js';
+import { isProcessAlive } from '../../../src/durable/process-alive.js';
+import { sweepStaleTemps } from '../../../src/put-wal/sweep.js';
 import { listDir, SEGMENT } from '../../fixtures/archive/server.js';
 
 /** The PID of a process that has already exited (and been reaped). */

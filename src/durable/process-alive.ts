@@ -1,4 +1,4 @@
-// Whether a process id is still in use, for stale locks and temp files left by a killed worker.
+// Whether a process id is still in use: for temp files and locks left by a killed writer.
 
 export function isProcessAlive(pid: number | undefined): boolean {
   if (pid === undefined || !Number.isInteger(pid) || pid <= 0) return false;
