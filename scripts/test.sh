@@ -6,5 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
 npm run build --silent
+# Tests, fixtures and the benchmark are TypeScript too: check them as strictly as src/.
+npm run typecheck --silent
 # exec: the exit status is vitest's own.
 exec npx vitest run "$@"

@@ -1,16 +1,17 @@
 // issue 3 "Must show": Debian's real barman-wal-restore (barman-cli 3.4) against walship-server
 // get-wal over a real sshd: the archive user's PATH has the repository's bin/ first, so the
 // `barman` that barman-wal-restore runs remotely is walship's. Real PostgreSQL 15 segments.
-import { chown, copyFile, readdir, readFile, writeFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeBarmanConfig } from '../helpers/barman.js';
-import { ensureOwnedDir, makeTempDir } from '../helpers/files.js';
+import { makeTempDir } from '../helpers/files.js';
 import { requireIntegration } from '../helpers/requirements.js';
 import { describeRun, repoRoot, run } from '../helpers/run.js';
 import { startSshd, type Sshd } from '../helpers/sshd.js';
-import { ARCHIVE_USER, ensureUser, PG_USER } from '../helpers/users.js';
+import { ARCHIVE_USER, PG_USER } from '../helpers/users.js';
 import { makeRealSegments, type RealSegments } from '../fixtures/restore/real-segments.js';
+import { pgDestDir, storeInWals } from '../fixtures/restore/wals.js';
 
 const BARMAN_WAL_RESTORE = '/usr/bin/barman-wal-restore';
 let sshd: Sshd | undefined;
@@ -25,26 +26,15 @@ beforeAll(async () => {
   work = await makeTempDir('walship-getwal-cli-');
   const config = await writeBarmanConfig({ dir: work, servers: [{ name: 'pg' }], owner: ARCHIVE_USER });
   configPath = config.configPath;
-  const owner = await ensureUser(ARCHIVE_USER);
-  const hashDir = `${config.barmanHome}/pg/wals/${segments.names[0]!.slice(0, 16)}`;
-  await ensureOwnedDir(hashDir, owner, 0o755);
-  for (const [i, name] of segments.names.entries()) {
-    // Every third segment is stored gzip-compressed, as Barman does with compression = gzip.
-    if (i % 3 === 2) await writeFile(`${hashDir}/${name}`, gzipSync(segments.bytes.get(name)!));
-    else await copyFile(`${segments.dir}/${name}`, `${hashDir}/${name}`);
-    await chown(`${hashDir}/${name}`, owner.uid, owner.gid);
-  }
+  // Every third segment is stored gzip-compressed, as Barman does with compression = gzip.
+  await storeInWals(config.barmanHome, 'pg', segments, ARCHIVE_USER, (name, i) => (i % 3 === 2 ? gzipSync(segments.bytes.get(name)!) : undefined));
 }, 300_000);
 
 afterAll(async () => {
   await sshd?.stop();
 });
 
-async function destDir(tag: string): Promise<string> {
-  const dir = `${work}/${tag}-${Math.random().toString(36).slice(2)}`;
-  await ensureOwnedDir(dir, await ensureUser(PG_USER), 0o700);
-  return dir;
-}
+const destDir = (tag: string): Promise<string> => pgDestDir(work, tag);
 
 /** barman-wal-restore 3.4 sends `--config PATH` unquoted and single-quotes the server and WAL names. */
 const barmanWalRestore = (flags: string[], name: string, dest: string) =>

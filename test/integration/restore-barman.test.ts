@@ -1,15 +1,16 @@
 // issue 3 "Must show": walship-restore (as PostgreSQL's user) against Debian's real `barman get-wal`
 // 3.4 over a real sshd, with real PostgreSQL 15 segments: plain, -z, -j, -p 4, a missing segment.
-import { chown, copyFile, readdir, readFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { prefetchLog } from '../fixtures/restore/spool-log.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeBarmanConfig } from '../helpers/barman.js';
-import { ensureOwnedDir, makeTempDir } from '../helpers/files.js';
+import { makeTempDir } from '../helpers/files.js';
 import { requireIntegration } from '../helpers/requirements.js';
 import { binPath, describeRun, run } from '../helpers/run.js';
 import { startSshd, type Sshd } from '../helpers/sshd.js';
-import { BARMAN_USER, ensureUser, PG_USER } from '../helpers/users.js';
+import { BARMAN_USER, PG_USER } from '../helpers/users.js';
 import { makeRealSegments, type RealSegments } from '../fixtures/restore/real-segments.js';
+import { pgDestDir, storeInWals } from '../fixtures/restore/wals.js';
 
 let sshd: Sshd | undefined;
 let segments: RealSegments;
@@ -24,25 +25,14 @@ beforeAll(async () => {
   const config = await writeBarmanConfig({ dir: work, servers: [{ name: 'pg' }], owner: BARMAN_USER });
   configPath = config.configPath;
   // Archive the segments where barman's get-wal looks: wals/<hash>/<name>, owned by barman.
-  const barman = await ensureUser(BARMAN_USER);
-  const hashDir = `${config.barmanHome}/pg/wals/${segments.names[0]!.slice(0, 16)}`;
-  await ensureOwnedDir(hashDir, barman, 0o755);
-  for (const name of segments.names) {
-    await copyFile(`${segments.dir}/${name}`, `${hashDir}/${name}`);
-    await chown(`${hashDir}/${name}`, barman.uid, barman.gid);
-  }
+  await storeInWals(config.barmanHome, 'pg', segments, BARMAN_USER);
 }, 300_000);
 
 afterAll(async () => {
   await sshd?.stop();
 });
 
-/** A fresh directory the PostgreSQL user can write into, standing in for pg_wal. */
-async function destDir(tag: string): Promise<string> {
-  const dir = `${work}/${tag}-${Math.random().toString(36).slice(2)}`;
-  await ensureOwnedDir(dir, await ensureUser(PG_USER), 0o700);
-  return dir;
-}
+const destDir = (tag: string): Promise<string> => pgDestDir(work, tag);
 
 const restore = (flags: string[], name: string, dest: string) =>
   run([binPath('walship-restore'), '-U', BARMAN_USER, '-c', configPath, ...flags, sshd!.host, 'pg', name, dest], { user: PG_USER });

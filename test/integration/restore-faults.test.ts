@@ -3,16 +3,17 @@
 // partial segment, and later calls deliver only complete, byte-identical ones.
 import { execFileSync, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { chown, copyFile, readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { chown, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeBarmanConfig } from '../helpers/barman.js';
-import { ensureOwnedDir, makeTempDir } from '../helpers/files.js';
+import { makeTempDir } from '../helpers/files.js';
 import { requireIntegration } from '../helpers/requirements.js';
 import { binPath, describeRun, repoRoot, run } from '../helpers/run.js';
 import { startSshd, type Sshd } from '../helpers/sshd.js';
 import { ARCHIVE_USER, ensureUser, loginEnv, PG_USER } from '../helpers/users.js';
 import { makeRealSegments, type RealSegments } from '../fixtures/restore/real-segments.js';
+import { pgDestDir, storeInWals } from '../fixtures/restore/wals.js';
 
 const FIXTURES = `${repoRoot}/test/fixtures/restore`;
 const USER_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
@@ -31,24 +32,14 @@ beforeAll(async () => {
   work = await makeTempDir('walship-restore-faults-');
   const config = await writeBarmanConfig({ dir: work, servers: [{ name: 'pg' }], owner: ARCHIVE_USER });
   configPath = config.configPath;
-  const owner = await ensureUser(ARCHIVE_USER);
-  hashDir = `${config.barmanHome}/pg/wals/${names()[0]!.slice(0, 16)}`;
-  await ensureOwnedDir(hashDir, owner, 0o755);
-  for (const name of names()) {
-    await copyFile(`${segments.dir}/${name}`, `${hashDir}/${name}`);
-    await chown(`${hashDir}/${name}`, owner.uid, owner.gid);
-  }
+  hashDir = await storeInWals(config.barmanHome, 'pg', segments, ARCHIVE_USER);
 }, 300_000);
 
 afterAll(async () => {
   await sshd?.stop();
 });
 
-async function destDir(tag: string): Promise<string> {
-  const dir = `${work}/${tag}-${Math.random().toString(36).slice(2)}`;
-  await ensureOwnedDir(dir, await ensureUser(PG_USER), 0o700);
-  return dir;
-}
+const destDir = (tag: string): Promise<string> => pgDestDir(work, tag);
 
 const restoreArgv = (flags: string[], server: string, name: string, dest: string): string[] =>
   [binPath('walship-restore'), '-U', ARCHIVE_USER, '-c', configPath, ...flags, sshd!.host, server, name, dest];

@@ -2,16 +2,16 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Readable } from 'node:stream';
+import { Readable, type Duplex } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { describe, expect, it } from 'vitest';
 import { createCompressor, createDecompressor } from '../../../src/codec/codecs.js';
 import { detectCompression } from '../../../src/codec/detect.js';
 
-async function through(input: Buffer, stage: NodeJS.ReadWriteStream): Promise<Buffer> {
+async function through(input: Buffer, stage: Duplex): Promise<Buffer> {
   const chunks: Buffer[] = [];
-  await pipeline(Readable.from([input]), stage, async (out: AsyncIterable<Buffer>) => {
-    for await (const chunk of out) chunks.push(chunk);
+  await pipeline(Readable.from([input]), stage, async (out: AsyncIterable<Buffer | string>) => {
+    for await (const chunk of out) chunks.push(Buffer.from(chunk));
   });
   return Buffer.concat(chunks);
 }
