@@ -11,8 +11,8 @@ import { transferDecoders } from './decode.js';
 import { checkDestination, deliver } from './destination.js';
 import { fetchVerified } from './fetch.js';
 import { getWalArgs } from './remote.js';
-import { awaitInflight } from './await-inflight.js';
-import { claimSpooled, inflightSize, isSpooled, type Spool } from './spool.js';
+import { awaitInflight } from './prefetch/await-inflight.js';
+import { claimSpooled, inflightSize, isSpooled, type Spool } from './prefetch/spool.js';
 
 export type RestoreResult =
   | { kind: 'delivered'; from: 'spool' | 'archive'; header: SegmentHeader | undefined }

@@ -4,14 +4,14 @@
 import { createWriteStream } from 'node:fs';
 import { stat, truncate } from 'node:fs/promises';
 import { join } from 'node:path';
-import { acquirePrefetchLock } from './prefetch-lock.js';
-import { PIPELINE_LIMITS, runPrefetchPipeline } from './prefetch-loop.js';
-import { readPrefetchRequest, requestKey } from './prefetch-request.js';
-import { fetchIntoSpool, needsPlan, planPrefetch } from './prefetch.js';
-import { requireWalName } from '../wal/name.js';
-import { cleanupTempsOnSignal } from './interrupt.js';
-import { createTransport } from './remote.js';
-import { parseWorkerJob } from './worker.js';
+import { acquirePrefetchLock } from './lock.js';
+import { PIPELINE_LIMITS, runPrefetchPipeline } from './loop.js';
+import { readPrefetchRequest, requestKey } from './request.js';
+import { fetchIntoSpool, needsPlan, planPrefetch } from './plan.js';
+import { requireWalName } from '../../wal/name.js';
+import { cleanupTempsOnSignal } from '../interrupt.js';
+import { createTransport } from '../remote.js';
+import { parseWorkerJob } from './spawn.js';
 
 /** The log is for humans debugging a standby; cut it rather than let it grow without end. */
 const LOG_LIMIT = 1024 * 1024;

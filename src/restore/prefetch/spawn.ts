@@ -3,7 +3,7 @@
 
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import type { RestoreOptions } from './args.js';
+import type { RestoreOptions } from '../args.js';
 
 export type WorkerJob = Pick<
   RestoreOptions,

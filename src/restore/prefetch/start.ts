@@ -1,14 +1,14 @@
 // Glue between a finished restore and the prefetch worker: open the spool (or warn and go without),
 // leave the request, and start a worker unless a live one already holds the namespace lock.
 
-import type { CommandIO } from '../cli/io.js';
-import { say } from '../cli/io.js';
-import type { WalName } from '../wal/name.js';
-import type { RestoreOptions } from './args.js';
-import { isLockLive, readLockHolder } from './prefetch-lock.js';
-import { writePrefetchRequest } from './prefetch-request.js';
+import type { CommandIO } from '../../cli/io.js';
+import { say } from '../../cli/io.js';
+import type { WalName } from '../../wal/name.js';
+import type { RestoreOptions } from '../args.js';
+import { isLockLive, readLockHolder } from './lock.js';
+import { writePrefetchRequest } from './request.js';
 import { openSpool, spoolNamespace, type Spool } from './spool.js';
-import { spawnPrefetchWorker } from './worker.js';
+import { spawnPrefetchWorker } from './spawn.js';
 
 /** An unusable spool never fails a restore: the segment is still delivered, prefetch is skipped. */
 export async function openSpoolOrWarn(options: RestoreOptions, io: CommandIO): Promise<Spool | undefined> {

@@ -4,10 +4,10 @@ import { chmod, mkdir, mkdtemp, readdir, readFile, utimes, writeFile } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { claimSpooled, cleanupSpool, inflightSize, openSpool, SPOOL_MAX_AGE_MS, spoolNamespace, type Spool } from '../../../src/restore/spool.js';
-import { tempOwnerPid as tempOwner } from '../../../src/durable/durable-write.js';
-import { requireWalName } from '../../../src/wal/name.js';
-import { makeSegment, MiB, writeSegment } from '../../fixtures/restore/segments.js';
+import { claimSpooled, cleanupSpool, inflightSize, openSpool, SPOOL_MAX_AGE_MS, spoolNamespace, type Spool } from '../../../../src/restore/prefetch/spool.js';
+import { tempOwnerPid as tempOwner } from '../../../../src/durable/durable-write.js';
+import { requireWalName } from '../../../../src/wal/name.js';
+import { makeSegment, MiB, writeSegment } from '../../../fixtures/restore/segments.js';
 
 const key = { user: 'barman', barmanHost: 'backup.example', port: undefined, config: undefined, serverName: 'pg' };
 let root = '';

@@ -4,20 +4,20 @@
 
 import { lstat, readdir, rename, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
-import { isTempName, tempOwnerPid, tempPathFor, type TempFile } from '../durable/durable-write.js';
-import { isProcessAlive } from '../durable/process-alive.js';
-import { archiveHostNamespace, openPrivateDir } from '../durable/private-dir.js';
-import { errnoCode } from '../errors.js';
-import { checkSegment, type SegmentHeader } from '../wal/header.js';
-import { compareWalNames, parseWalName, type WalName } from '../wal/name.js';
-import { readHead } from './fetch.js';
+import { isTempName, tempOwnerPid, tempPathFor, type TempFile } from '../../durable/durable-write.js';
+import { isProcessAlive } from '../../durable/process-alive.js';
+import { archiveHostNamespace, openPrivateDir } from '../../durable/private-dir.js';
+import { errnoCode } from '../../errors.js';
+import { checkSegment, type SegmentHeader } from '../../wal/header.js';
+import { compareWalNames, parseWalName, type WalName } from '../../wal/name.js';
+import { readHead } from '../fetch.js';
 
 export interface Spool {
   /** The namespace directory, mode 0700, owned by us. */
   readonly dir: string;
 }
 
-export type { ArchiveHostKey as SpoolKey } from '../durable/private-dir.js';
+export type { ArchiveHostKey as SpoolKey } from '../../durable/private-dir.js';
 
 /** Creates (if needed) and checks the namespace directory: see openPrivateDir. */
 export const openSpool = async (spoolDir: string, namespace: string): Promise<Spool> => openPrivateDir(spoolDir, namespace);
