@@ -1,26 +1,13 @@
-// The prefetch worker's two steps: plan (ask get-wal --peek which segments follow the one PostgreSQL
-// just received) and fetch one segment into the spool through temp → verify → rename.
+// The prefetch worker's planning step: ask get-wal --peek which segments follow the one PostgreSQL
+// just received, and decide when the window ahead has run low enough to ask again.
 
 import { readdir } from 'node:fs/promises';
-import { join } from 'node:path';
-import { publishReplacing, discardTemp } from '../../durable/durable-write.js';
 import type { Transport } from '../../transport/transport.js';
-import { compareWalNames, nextSegment, parseWalName, requireWalName, type WalName } from '../../wal/name.js';
-import type { RestoreOptions } from '../args.js';
-import { transferDecoders } from '../decode.js';
-import { fetchVerified } from '../fetch.js';
-import { readPrefetchRequest, type PrefetchRequest } from './request.js';
+import { nextSegment, parseWalName, requireWalName, type WalName } from '../../wal/name.js';
 import { getWalArgs } from '../remote.js';
-import { cleanupSpool, isSpooled, type Spool } from './spool.js';
-
-export type PrefetchOptions = Pick<RestoreOptions, 'config' | 'format' | 'partial' | 'serverName' | 'jobs'>;
-
-export interface PrefetchContext {
-  transport: Transport;
-  options: PrefetchOptions;
-  spool: Spool;
-  log(line: string): void;
-}
+import type { PrefetchContext, PrefetchOptions } from './job.js';
+import type { PrefetchRequest } from './request.js';
+import { cleanupSpool, isAhead, isSpooled } from './spool.js';
 
 export interface PrefetchPlan {
   /** Spooled segments PostgreSQL can no longer ask for, now removed. */
@@ -47,9 +34,6 @@ export async function peekNames(transport: Transport, options: PrefetchOptions, 
   return text.split('\n').map((line) => line.trim()).filter((line) => parseWalName(line)?.kind === 'segment');
 }
 
-const isAfter = (wal: WalName, requested: WalName): boolean =>
-  wal.timeline === requested.timeline && compareWalNames(wal, requested) > 0;
-
 /**
  * For the segment PostgreSQL just received: clean the spool, then ask the archive which of the next
  * JOBS segments exist (starting right after it, so the size from its header gives exact names).
@@ -60,7 +44,7 @@ export async function planPrefetch(ctx: PrefetchContext, request: PrefetchReques
   const start = nextSegment(requested, request.segmentSize);
   const peeked = (await peekNames(ctx.transport, ctx.options, start, ctx.options.jobs))
     .map((name) => requireWalName(name))
-    .filter((wal) => isAfter(wal, requested));
+    .filter((wal) => isAhead(wal, requested));
   const wanted: WalName[] = [];
   for (const wal of peeked) if (!(await isSpooled(ctx.spool, wal.name))) wanted.push(wal);
   return { removed, peeked: peeked.map((wal) => wal.name), wanted };
@@ -75,37 +59,7 @@ export async function needsPlan(ctx: PrefetchContext, request: PrefetchRequest, 
   const names = new Set([...inflight, ...(await readdir(ctx.spool.dir))]);
   const ahead = [...names].filter((name) => {
     const wal = parseWalName(name);
-    return wal?.kind === 'segment' && isAfter(wal, requested);
+    return wal?.kind === 'segment' && isAhead(wal, requested);
   });
   return ahead.length < Math.ceil(ctx.options.jobs / 2);
-}
-
-/** Has PostgreSQL already asked for this segment (or a later one) since it was planned? */
-async function isConsumed(ctx: PrefetchContext, wal: WalName): Promise<boolean> {
-  const latest = await readPrefetchRequest(ctx.spool);
-  return latest !== undefined && !isAfter(wal, requireWalName(latest.walName));
-}
-
-/** Fetches one segment into the spool; 'failed' (and a log line) when it could not. */
-export async function fetchIntoSpool(ctx: PrefetchContext, wal: WalName): Promise<'fetched' | 'skipped' | 'failed'> {
-  try {
-    // A restore may have fetched it directly while it waited its turn: do not spool it for nothing.
-    if (await isConsumed(ctx, wal)) return 'skipped';
-    const args = getWalArgs(ctx.options, { fetch: wal.name });
-    const result = await fetchVerified(ctx.transport, args, wal, join(ctx.spool.dir, wal.name), transferDecoders(ctx.options.format));
-    if (result.kind === 'remote-failed') {
-      ctx.log(`prefetch of ${wal.name}: remote get-wal exited ${result.status}`);
-      return 'failed';
-    }
-    try {
-      await publishReplacing(result.temp);
-    } catch (error) {
-      await discardTemp(result.temp);
-      throw error;
-    }
-    return 'fetched';
-  } catch (error) {
-    ctx.log(`prefetch of ${wal.name} failed: ${(error as Error).message}`);
-    return 'failed';
-  }
 }

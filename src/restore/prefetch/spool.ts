@@ -2,22 +2,18 @@
 // clusters restoring from different servers never see each other's segments. Only complete,
 // verified segments ever carry a WAL name here; everything in flight has a temp name.
 
-import { lstat, readdir, rename, unlink } from 'node:fs/promises';
+import type { Stats } from 'node:fs';
+import { lstat, readdir, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
-import { isTempName, tempOwnerPid, tempPathFor, type TempFile } from '../../durable/durable-write.js';
+import { isTempName, tempOwnerPid } from '../../durable/durable-write.js';
 import { isProcessAlive } from '../../durable/process-alive.js';
 import { archiveHostNamespace, openPrivateDir } from '../../durable/private-dir.js';
-import { errnoCode } from '../../errors.js';
-import { checkSegment, type SegmentHeader } from '../../wal/header.js';
 import { compareWalNames, parseWalName, type WalName } from '../../wal/name.js';
-import { readHead } from '../fetch.js';
 
 export interface Spool {
   /** The namespace directory, mode 0700, owned by us. */
   readonly dir: string;
 }
-
-export type { ArchiveHostKey as SpoolKey } from '../../durable/private-dir.js';
 
 /** Creates (if needed) and checks the namespace directory: see openPrivateDir. */
 export const openSpool = async (spoolDir: string, namespace: string): Promise<Spool> => openPrivateDir(spoolDir, namespace);
@@ -26,47 +22,26 @@ export const openSpool = async (spoolDir: string, namespace: string): Promise<Sp
 export const spoolNamespace = archiveHostNamespace;
 
 /**
- * Takes the spooled copy of `wal` for ourselves by renaming it to a temp name (only one of several
- * concurrent restores can win), then checks it. A file that is not the complete segment its name
- * claims is deleted and reported, never delivered. Undefined when there is no usable copy.
- */
-export async function claimSpooled(spool: Spool, wal: WalName, warn: (line: string) => void): Promise<{ temp: TempFile; header: SegmentHeader } | undefined> {
-  if (wal.kind !== 'segment') return undefined;
-  const finalPath = join(spool.dir, wal.name);
-  const path = tempPathFor(finalPath, 'claimed');
-  try {
-    await rename(finalPath, path);
-  } catch (error) {
-    if (errnoCode(error) === 'ENOENT') return undefined;
-    throw error;
-  }
-  const info = await lstat(path);
-  const check = checkSegment(wal, await readHead(path), info.size);
-  const reason = !check.ok ? check.reason : isStale(info.mtimeMs) ? 'spooled too long ago, maybe by an earlier recovery' : undefined;
-  if (check.ok && reason === undefined) return { temp: { path, finalPath, size: info.size }, header: check.header };
-  warn(`WARNING: discarded spooled ${wal.name}: ${reason}; fetching it again`);
-  await unlink(path).catch(() => undefined);
-  return undefined;
-}
-
-/**
  * A prefetched segment is consumed within seconds or minutes. One much older was left by an earlier
  * recovery, perhaps of another cluster archived under the same server name: same name, other bytes.
  */
 export const SPOOL_MAX_AGE_MS = 30 * 60 * 1000;
-const isStale = (mtimeMs: number): boolean => Date.now() - mtimeMs > SPOOL_MAX_AGE_MS;
+export const isStale = (mtimeMs: number): boolean => Date.now() - mtimeMs > SPOOL_MAX_AGE_MS;
+
+/** Same timeline and after `requested`: PostgreSQL may still ask for it. */
+export const isAhead = (wal: WalName, requested: WalName): boolean =>
+  wal.timeline === requested.timeline && compareWalNames(wal, requested) > 0;
+
+/** The spool entry's lstat, or undefined once it is gone (a restore or the worker may remove it any time). */
+const entryInfo = (spool: Spool, entry: string): Promise<Stats | undefined> => lstat(join(spool.dir, entry)).catch(() => undefined);
 
 /** Is a complete copy of `name` spooled? (Published names are only ever complete.) */
-export const isSpooled = async (spool: Spool, name: string): Promise<boolean> =>
-  (await lstat(join(spool.dir, name)).catch(() => undefined))?.isFile() === true;
+export const isSpooled = async (spool: Spool, name: string): Promise<boolean> => (await entryInfo(spool, name))?.isFile() === true;
 
-const isOld = async (path: string): Promise<boolean> => {
-  const info = await lstat(path).catch(() => undefined);
+const isOld = async (spool: Spool, entry: string): Promise<boolean> => {
+  const info = await entryInfo(spool, entry);
   return info !== undefined && isStale(info.mtimeMs);
 };
-
-/** Same timeline, at or before `requested`: PostgreSQL has moved past it. */
-const isConsumed = (wal: WalName, requested: WalName): boolean => compareWalNames(wal, requested) <= 0;
 
 /**
  * Removes what PostgreSQL can no longer ask for: segments up to and including `requested`, segments
@@ -78,7 +53,7 @@ export async function cleanupSpool(spool: Spool, requested: WalName): Promise<st
   for (const entry of await readdir(spool.dir)) {
     const wal = parseWalName(entry);
     const stale = wal
-      ? wal.kind === 'segment' && (wal.timeline !== requested.timeline || isConsumed(wal, requested) || (await isOld(join(spool.dir, entry))))
+      ? wal.kind === 'segment' && (!isAhead(wal, requested) || (await isOld(spool, entry)))
       : isTempName(entry) && !isProcessAlive(tempOwnerPid(entry));
     if (!stale) continue;
     await unlink(join(spool.dir, entry)).catch(() => undefined);
@@ -96,7 +71,7 @@ export async function inflightSize(spool: Spool, name: string): Promise<number |
   for (const entry of await readdir(spool.dir)) {
     if (!entry.startsWith(`.${name}.`) || !isTempName(entry) || entry.includes('.claimed.')) continue;
     if (!isProcessAlive(tempOwnerPid(entry))) continue;
-    const size = (await lstat(join(spool.dir, entry)).catch(() => undefined))?.size;
+    const size = (await entryInfo(spool, entry))?.size;
     if (size !== undefined) largest = Math.max(largest ?? 0, size);
   }
   return largest;
