@@ -7,7 +7,7 @@ import { build } from 'esbuild';
 const entries = {
   archive: 'src/archive/main.ts',
   restore: 'src/restore/main.ts',
-  'prefetch-main': 'src/restore/prefetch-main.ts',
+  'prefetch-main': 'src/restore/prefetch/main.ts',
   server: 'src/server/main.ts',
   'safe-dir': 'src/safe-dir/main.ts',
 };

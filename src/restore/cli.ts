@@ -22,7 +22,7 @@ import { parseRestoreArgs, type RestoreOptions } from './args.js';
 import { cleanupTempsOnSignal } from './interrupt.js';
 import { getWalArgs, createTransport } from './remote.js';
 import { restoreWal } from './restore.js';
-import { startPrefetch, openSpoolOrWarn } from './start-prefetch.js';
+import { startPrefetch, openSpoolOrWarn } from './prefetch/start.js';
 import { throttleAfterFailure } from './throttle.js';
 
 type ErrorClass = abstract new (...args: never[]) => Error;

@@ -4,7 +4,7 @@
 import { constants } from 'node:fs';
 import { access, lstat, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { publishReplacing, type TempFile } from '../durable/durable-write.js';
+import { discardTemp, publishReplacing, type TempFile } from '../durable/durable-write.js';
 import { DestinationUnusableError, errnoCode } from '../errors.js';
 
 /** Refuses a directory, a missing parent directory or one we cannot write into. */
@@ -24,11 +24,13 @@ export async function checkDestination(walDest: string): Promise<void> {
 /**
  * Moves a verified temp file (beside WAL_DEST, or claimed from the spool) onto WAL_DEST. A rename when
  * both are on one filesystem; otherwise publishReplacing copies to a temp name beside WAL_DEST first.
+ * On failure the temp file is removed too: nothing half-delivered is left behind.
  */
 export async function deliver(temp: TempFile, walDest: string): Promise<void> {
   try {
     await publishReplacing({ ...temp, finalPath: walDest });
   } catch (error) {
+    await discardTemp(temp);
     throw asDestinationError(error, walDest);
   }
 }

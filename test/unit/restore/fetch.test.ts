@@ -11,7 +11,7 @@ import { transferDecoders } from '../../../src/restore/decode.js';
 import { fetchVerified } from '../../../src/restore/fetch.js';
 import { requireWalName } from '../../../src/wal/name.js';
 import { makeSegment, MiB } from '../../fixtures/restore/segments.js';
-import { scriptedTransport } from './fake-transport.js';
+import { scriptedTransport } from '../../helpers/scripted-transport.js';
 
 const wal = requireWalName('00000001000000000000000A');
 const segment = makeSegment(wal.name, { size: MiB });

@@ -7,10 +7,10 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { RemoteCommandError } from '../../../src/errors.js';
 import type { RestoreOptions } from '../../../src/restore/args.js';
 import { restoreWal } from '../../../src/restore/restore.js';
-import { openSpool, type Spool } from '../../../src/restore/spool.js';
+import { openSpool, type Spool } from '../../../src/restore/prefetch/spool.js';
 import { requireWalName } from '../../../src/wal/name.js';
 import { makeSegment, MiB } from '../../fixtures/restore/segments.js';
-import { scriptedTransport } from './fake-transport.js';
+import { scriptedTransport } from '../../helpers/scripted-transport.js';
 
 const wal = requireWalName('000000010000000000000021');
 const segment = makeSegment(wal.name, { size: MiB });

@@ -1,14 +1,14 @@
 // Glue between a finished restore and the prefetch worker: open the spool (or warn and go without),
 // leave the request, and start a worker unless a live one already holds the namespace lock.
 
-import type { CommandIO } from '../cli/io.js';
-import { say } from '../cli/io.js';
-import type { WalName } from '../wal/name.js';
-import type { RestoreOptions } from './args.js';
-import { isLockLive, readLockHolder } from './prefetch-lock.js';
-import { writePrefetchRequest } from './prefetch-request.js';
+import { say, type CommandIO } from '../../cli/io.js';
+import type { WalName } from '../../wal/name.js';
+import type { RestoreOptions } from '../args.js';
+import { prefetchJob } from './job.js';
+import { isLockLive, readLockHolder } from './lock.js';
+import { writePrefetchRequest } from './request.js';
+import { spawnPrefetchWorker } from './spawn.js';
 import { openSpool, spoolNamespace, type Spool } from './spool.js';
-import { spawnPrefetchWorker } from './worker.js';
 
 /** An unusable spool never fails a restore: the segment is still delivered, prefetch is skipped. */
 export async function openSpoolOrWarn(options: RestoreOptions, io: CommandIO): Promise<Spool | undefined> {
@@ -26,21 +26,8 @@ export async function startPrefetch(options: RestoreOptions, spool: Spool, wal: 
   try {
     await writePrefetchRequest(spool, { walName: wal.name, segmentSize });
     if (isLockLive(await readLockHolder(spool.dir))) return;
-    spawnPrefetchWorker({ ...pickJob(options), spoolDir: spool.dir }, io.env);
+    spawnPrefetchWorker(prefetchJob(options, spool.dir), io.env);
   } catch (error) {
     say(io, `WARNING: prefetch skipped: ${(error as Error).message}`);
   }
 }
-
-const pickJob = (o: RestoreOptions) => ({
-  config: o.config,
-  format: o.format,
-  partial: o.partial,
-  serverName: o.serverName,
-  jobs: o.jobs,
-  transport: o.transport,
-  barmanHost: o.barmanHost,
-  user: o.user,
-  port: o.port,
-  reuseConnection: o.reuseConnection,
-});

@@ -5,9 +5,9 @@
 
 import { link, readFile, rename, stat, unlink, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { errnoCode } from '../errors.js';
-import { tempPathFor } from '../durable/durable-write.js';
-import { isProcessAlive } from '../durable/process-alive.js';
+import { errnoCode } from '../../errors.js';
+import { tempPathFor } from '../../durable/durable-write.js';
+import { isProcessAlive } from '../../durable/process-alive.js';
 
 export const LOCK_NAME = '.prefetch.lock';
 /** How often the holder touches the lock, and how old a lock may get before it counts as abandoned. */

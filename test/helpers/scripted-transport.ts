@@ -1,7 +1,7 @@
 // A scripted Transport for unit tests: each call answers with the bytes, status or transport
 // failure the test chooses, and records the argument vectors it was given.
 import { PassThrough } from 'node:stream';
-import type { RemoteExit, Transport } from '../../../src/transport/transport.js';
+import type { RemoteExit, Transport } from '../../src/transport/transport.js';
 
 export interface Answer {
   stdout?: Buffer;

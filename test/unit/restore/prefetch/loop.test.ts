@@ -1,7 +1,7 @@
 // The prefetch worker's pipeline: up to JOBS fetches in flight, a newer request re-plans without
 // waiting for running fetches, and one more look after releasing the lock.
 import { describe, expect, it } from 'vitest';
-import { runPrefetchPipeline, type PipelineSteps } from '../../../src/restore/prefetch-loop.js';
+import { runPrefetchPipeline, type PipelineSteps } from '../../../../src/restore/prefetch/loop.js';
 
 interface Harness {
   steps: PipelineSteps<string>;

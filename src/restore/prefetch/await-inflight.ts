@@ -3,6 +3,8 @@
 // as the transfer stalls, its writer dies, or a time limit passes, and the restore then fetches
 // the segment itself. It never waits for any other segment.
 
+import { setTimeout as delay } from 'node:timers/promises';
+
 export interface InflightProbe {
   /** Bytes written so far by a live writer of the segment, or undefined when none is in flight. */
   inflightSize(): Promise<number | undefined>;
@@ -26,7 +28,7 @@ export async function awaitInflight(
   probe: InflightProbe,
   limits: WaitLimits = INFLIGHT_LIMITS,
   now: () => number = Date.now,
-  sleep: (ms: number) => Promise<void> = (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+  sleep: (ms: number) => Promise<void> = delay,
 ): Promise<InflightOutcome> {
   let size = await probe.inflightSize();
   if (size === undefined) return (await probe.published()) ? 'published' : 'none';

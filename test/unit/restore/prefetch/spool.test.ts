@@ -1,26 +1,20 @@
-// The spool: namespaced per Barman host and server, claims are atomic, broken copies are never
-// delivered, and what PostgreSQL can no longer ask for is removed.
-import { chmod, mkdir, mkdtemp, readdir, readFile, utimes, writeFile } from 'node:fs/promises';
+// The spool: namespaced per Barman host and server, and what PostgreSQL can no longer ask for is
+// removed. (Claiming a spooled copy: claim.test.ts.)
+import { chmod, mkdir, mkdtemp, readdir, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { claimSpooled, cleanupSpool, inflightSize, openSpool, SPOOL_MAX_AGE_MS, spoolNamespace, type Spool } from '../../../src/restore/spool.js';
-import { tempOwnerPid as tempOwner } from '../../../src/durable/durable-write.js';
-import { requireWalName } from '../../../src/wal/name.js';
-import { makeSegment, MiB, writeSegment } from '../../fixtures/restore/segments.js';
+import { cleanupSpool, inflightSize, openSpool, SPOOL_MAX_AGE_MS, spoolNamespace, type Spool } from '../../../../src/restore/prefetch/spool.js';
+import { tempOwnerPid as tempOwner } from '../../../../src/durable/durable-write.js';
+import { requireWalName } from '../../../../src/wal/name.js';
 
 const key = { user: 'barman', barmanHost: 'backup.example', port: undefined, config: undefined, serverName: 'pg' };
 let root = '';
 let spool: Spool;
-const warnings: string[] = [];
-const warn = (line: string): void => {
-  warnings.push(line);
-};
 
 beforeEach(async () => {
   root = await mkdtemp(join(tmpdir(), 'walship-spool-'));
   spool = await openSpool(join(root, 'spool'), spoolNamespace(key));
-  warnings.length = 0;
 });
 
 describe('spoolNamespace', () => {
@@ -60,50 +54,6 @@ describe('openSpool', () => {
   it('fails for a spool directory that cannot be created', async () => {
     await writeFile(join(root, 'file'), 'x');
     await expect(openSpool(join(root, 'file'), spoolNamespace(key))).rejects.toThrow();
-  });
-});
-
-describe('claimSpooled', () => {
-  const wal = requireWalName('000000010000000000000010');
-
-  it('takes a complete segment out of the spool under a temp name', async () => {
-    const bytes = await writeSegment(join(spool.dir, wal.name), wal.name, { size: MiB });
-    const claimed = await claimSpooled(spool, wal, warn);
-    expect(claimed?.header.segmentSize).toBe(MiB);
-    expect((await readFile(claimed!.temp.path)).equals(bytes)).toBe(true);
-    expect(await readdir(spool.dir)).not.toContain(wal.name);
-  });
-
-  it('lets only one of two concurrent claims win', async () => {
-    await writeSegment(join(spool.dir, wal.name), wal.name, { size: MiB });
-    const [a, b] = await Promise.all([claimSpooled(spool, wal, warn), claimSpooled(spool, wal, warn)]);
-    expect([a, b].filter(Boolean)).toHaveLength(1);
-  });
-
-  it('discards a truncated segment with a warning and never returns it', async () => {
-    await writeFile(join(spool.dir, wal.name), makeSegment(wal.name, { size: MiB }).subarray(0, MiB / 2));
-    expect(await claimSpooled(spool, wal, warn)).toBeUndefined();
-    expect(warnings[0]).toMatch(/discarded spooled 000000010000000000000010: file has 524288 bytes/);
-    expect(await readdir(spool.dir)).toEqual([]);
-  });
-
-  it('discards a segment whose header names another segment', async () => {
-    await writeFile(join(spool.dir, wal.name), makeSegment('000000010000000000000011', { size: MiB }));
-    expect(await claimSpooled(spool, wal, warn)).toBeUndefined();
-    expect(await readdir(spool.dir)).toEqual([]);
-  });
-
-  it('discards a complete segment spooled longer ago than SPOOL_MAX_AGE_MS (left by an earlier recovery)', async () => {
-    await writeSegment(join(spool.dir, wal.name), wal.name, { size: MiB });
-    const old = new Date(Date.now() - SPOOL_MAX_AGE_MS - 60_000);
-    await utimes(join(spool.dir, wal.name), old, old);
-    expect(await claimSpooled(spool, wal, warn)).toBeUndefined();
-    expect(warnings[0]).toMatch(/spooled too long ago/);
-    expect(await readdir(spool.dir)).toEqual([]);
-  });
-
-  it('finds nothing when nothing is spooled', async () => {
-    expect(await claimSpooled(spool, wal, warn)).toBeUndefined();
   });
 });
 

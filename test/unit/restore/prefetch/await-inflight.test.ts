@@ -1,6 +1,6 @@
 // The bounded wait for a segment the prefetch worker is fetching right now.
 import { describe, expect, it } from 'vitest';
-import { awaitInflight, type InflightProbe } from '../../../src/restore/await-inflight.js';
+import { awaitInflight, type InflightProbe } from '../../../../src/restore/prefetch/await-inflight.js';
 
 const limits = { maxMs: 1000, stallMs: 100, pollMs: 10 };
 

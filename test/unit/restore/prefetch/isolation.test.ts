@@ -7,11 +7,11 @@ import { appendFile, mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { prefetchLog } from '../../fixtures/restore/spool-log.js';
-import { makeLocalArchive } from '../../fixtures/restore/archive.js';
-import { MiB } from '../../fixtures/restore/segments.js';
+import { prefetchLog } from '../../../fixtures/restore/spool-log.js';
+import { makeLocalArchive } from '../../../fixtures/restore/archive.js';
+import { MiB } from '../../../fixtures/restore/segments.js';
 
-const repoRoot = new URL('../../..', import.meta.url).pathname;
+const repoRoot = new URL('../../../..', import.meta.url).pathname;
 const names = ['000000010000000000000003', '000000010000000000000004', '000000010000000000000005'];
 
 describe('a spool shared by two servers', () => {

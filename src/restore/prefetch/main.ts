@@ -4,20 +4,22 @@
 import { createWriteStream } from 'node:fs';
 import { stat, truncate } from 'node:fs/promises';
 import { join } from 'node:path';
-import { acquirePrefetchLock } from './prefetch-lock.js';
-import { PIPELINE_LIMITS, runPrefetchPipeline } from './prefetch-loop.js';
-import { readPrefetchRequest, requestKey } from './prefetch-request.js';
-import { fetchIntoSpool, needsPlan, planPrefetch } from './prefetch.js';
-import { requireWalName } from '../wal/name.js';
-import { cleanupTempsOnSignal } from './interrupt.js';
-import { createTransport } from './remote.js';
-import { parseWorkerJob } from './worker.js';
+import { setTimeout as delay } from 'node:timers/promises';
+import { requireWalName } from '../../wal/name.js';
+import { cleanupTempsOnSignal } from '../interrupt.js';
+import { createTransport } from '../remote.js';
+import { fetchIntoSpool } from './fetch-into-spool.js';
+import { parsePrefetchJob } from './job.js';
+import { acquirePrefetchLock } from './lock.js';
+import { PIPELINE_LIMITS, runPrefetchPipeline } from './loop.js';
+import { needsPlan, planPrefetch } from './plan.js';
+import { readPrefetchRequest, requestKey } from './request.js';
 
 /** The log is for humans debugging a standby; cut it rather than let it grow without end. */
 const LOG_LIMIT = 1024 * 1024;
 
 async function main(): Promise<void> {
-  const job = parseWorkerJob(process.argv[2]);
+  const job = parsePrefetchJob(process.argv[2]);
   const spool = { dir: job.spoolDir };
   const logPath = join(spool.dir, '.prefetch.log');
   if (((await stat(logPath).catch(() => undefined))?.size ?? 0) > LOG_LIMIT) await truncate(logPath, 0);
@@ -43,7 +45,7 @@ async function main(): Promise<void> {
         fetch: async (name) => {
           if ((await fetchIntoSpool(ctx, requireWalName(name))) === 'fetched') log(`fetched ${name}`);
         },
-        sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+        sleep: delay,
         now: Date.now,
       },
       { jobs: job.jobs, ...PIPELINE_LIMITS },

@@ -1,17 +1,19 @@
-// Planning and fetching against a local archive: the segments after the requested one land in the
+// Planning (plan.ts) and fetching into the spool (fetch-into-spool.ts) against a local archive: the segments after the requested one land in the
 // spool complete and verified, spooled ones are not fetched twice, consumed ones are removed.
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { serverMain } from '../../../src/server/cli.js';
-import { fetchIntoSpool, needsPlan, planPrefetch, type PrefetchContext } from '../../../src/restore/prefetch.js';
-import type { PrefetchRequest } from '../../../src/restore/prefetch-request.js';
-import { openSpool, type Spool } from '../../../src/restore/spool.js';
-import { localTransport } from '../../../src/transport/local.js';
-import { nextSegment, requireWalName } from '../../../src/wal/name.js';
-import { makeLocalArchive, type LocalArchive } from '../../fixtures/restore/archive.js';
-import { MiB } from '../../fixtures/restore/segments.js';
+import { serverMain } from '../../../../src/server/cli.js';
+import { fetchIntoSpool } from '../../../../src/restore/prefetch/fetch-into-spool.js';
+import type { PrefetchContext } from '../../../../src/restore/prefetch/job.js';
+import { needsPlan, planPrefetch } from '../../../../src/restore/prefetch/plan.js';
+import type { PrefetchRequest } from '../../../../src/restore/prefetch/request.js';
+import { openSpool, type Spool } from '../../../../src/restore/prefetch/spool.js';
+import { localTransport } from '../../../../src/transport/local.js';
+import { nextSegment, requireWalName } from '../../../../src/wal/name.js';
+import { makeLocalArchive, type LocalArchive } from '../../../fixtures/restore/archive.js';
+import { MiB } from '../../../fixtures/restore/segments.js';
 
 let archive: LocalArchive;
 let spool: Spool;

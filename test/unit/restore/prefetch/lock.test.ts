@@ -4,7 +4,7 @@ import { mkdtemp, readdir, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { acquirePrefetchLock, isLockLive, LOCK_NAME, readLockHolder, STALE_MS } from '../../../src/restore/prefetch-lock.js';
+import { acquirePrefetchLock, isLockLive, LOCK_NAME, readLockHolder, STALE_MS } from '../../../../src/restore/prefetch/lock.js';
 
 let dir = '';
 beforeEach(async () => {

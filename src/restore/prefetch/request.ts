@@ -4,8 +4,8 @@
 
 import { readFile, rename, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { tempPathFor } from '../durable/durable-write.js';
-import { isValidSegmentSize, parseWalName } from '../wal/name.js';
+import { tempPathFor } from '../../durable/durable-write.js';
+import { isValidSegmentSize, parseWalName } from '../../wal/name.js';
 import type { Spool } from './spool.js';
 
 export const REQUEST_NAME = '.requested';

@@ -1,0 +1,42 @@
+// The prefetch worker's fetching step: one segment into the spool through temp → verify → rename,
+// so a restore only ever finds complete, checked segments under a WAL name.
+
+import { join } from 'node:path';
+import { discardTemp, publishReplacing } from '../../durable/durable-write.js';
+import { requireWalName, type WalName } from '../../wal/name.js';
+import { transferDecoders } from '../decode.js';
+import { fetchVerified } from '../fetch.js';
+import { getWalArgs } from '../remote.js';
+import type { PrefetchContext } from './job.js';
+import { readPrefetchRequest } from './request.js';
+import { isAhead } from './spool.js';
+
+/** Has PostgreSQL already asked for this segment (or a later one) since it was planned? */
+async function isConsumed(ctx: PrefetchContext, wal: WalName): Promise<boolean> {
+  const latest = await readPrefetchRequest(ctx.spool);
+  return latest !== undefined && !isAhead(wal, requireWalName(latest.walName));
+}
+
+/** Fetches one segment into the spool; 'failed' (and a log line) when it could not. */
+export async function fetchIntoSpool(ctx: PrefetchContext, wal: WalName): Promise<'fetched' | 'skipped' | 'failed'> {
+  try {
+    // A restore may have fetched it directly while it waited its turn: do not spool it for nothing.
+    if (await isConsumed(ctx, wal)) return 'skipped';
+    const args = getWalArgs(ctx.options, { fetch: wal.name });
+    const result = await fetchVerified(ctx.transport, args, wal, join(ctx.spool.dir, wal.name), transferDecoders(ctx.options.format));
+    if (result.kind === 'remote-failed') {
+      ctx.log(`prefetch of ${wal.name}: remote get-wal exited ${result.status}`);
+      return 'failed';
+    }
+    try {
+      await publishReplacing(result.temp);
+    } catch (error) {
+      await discardTemp(result.temp);
+      throw error;
+    }
+    return 'fetched';
+  } catch (error) {
+    ctx.log(`prefetch of ${wal.name} failed: ${(error as Error).message}`);
+    return 'failed';
+  }
+}

@@ -1,0 +1,34 @@
+// The job a restore hands the prefetch worker: the worker's options and the spool, through JSON.
+import { describe, expect, it } from 'vitest';
+import type { RestoreOptions } from '../../../../src/restore/args.js';
+import { parsePrefetchJob, prefetchJob } from '../../../../src/restore/prefetch/job.js';
+
+const options: RestoreOptions = {
+  user: 'barman', port: 2222, sleepSeconds: 5, jobs: 8, spoolDir: '/var/tmp/walrestore', partial: true, format: 'gzip',
+  config: '/etc/barman.conf', test: false, transport: 'ssh', reuseConnection: 30, barmanHost: 'backup', serverName: 'pg',
+  walName: '000000010000000000000010', walDest: '/pg/pg_wal/RECOVERYXLOG',
+};
+
+describe('prefetchJob', () => {
+  it('carries get-wal\'s, the transport\'s and the window\'s options and the namespace dir, nothing about this one request', () => {
+    expect(prefetchJob(options, '/var/tmp/walrestore/ns')).toEqual({
+      config: '/etc/barman.conf', format: 'gzip', partial: true, serverName: 'pg', jobs: 8,
+      transport: 'ssh', barmanHost: 'backup', user: 'barman', port: 2222, reuseConnection: 30,
+      spoolDir: '/var/tmp/walrestore/ns',
+    });
+  });
+
+  it('survives the trip through the worker\'s command line, unset options included', () => {
+    const job = prefetchJob({ ...options, config: undefined, port: undefined, reuseConnection: undefined }, '/spool/ns');
+    expect(parsePrefetchJob(JSON.stringify(job))).toEqual(JSON.parse(JSON.stringify(job)));
+  });
+});
+
+describe('parsePrefetchJob', () => {
+  it('refuses a job without a spool dir, a server name or a window size', () => {
+    expect(() => parsePrefetchJob('{"serverName":"pg","jobs":2}')).toThrow(/malformed job/);
+    expect(() => parsePrefetchJob('{"spoolDir":"/s","jobs":2}')).toThrow(/malformed job/);
+    expect(() => parsePrefetchJob('{"spoolDir":"/s","serverName":"pg"}')).toThrow(/malformed job/);
+    expect(() => parsePrefetchJob(undefined)).toThrow();
+  });
+});
