@@ -8,9 +8,10 @@ import { acquirePrefetchLock } from './prefetch-lock.js';
 import { PIPELINE_LIMITS, runPrefetchPipeline } from './prefetch-loop.js';
 import { readPrefetchRequest, requestKey } from './prefetch-request.js';
 import { fetchIntoSpool, needsPlan, planPrefetch } from './prefetch.js';
+import { loadServerMain } from '../server/in-process.js';
+import { transportFromOptions } from '../transport/select.js';
 import { requireWalName } from '../wal/name.js';
 import { cleanupTempsOnSignal } from './interrupt.js';
-import { createTransport } from './remote.js';
 import { parseWorkerJob } from './worker.js';
 
 /** The log is for humans debugging a standby; cut it rather than let it grow without end. */
@@ -26,7 +27,7 @@ async function main(): Promise<void> {
     logStream.write(`${new Date().toISOString()} [${process.pid}] ${line.trimEnd()}\n`);
   };
   cleanupTempsOnSignal(() => [spool.dir]);
-  const transport = createTransport(job, logStream, process.env);
+  const transport = transportFromOptions(job, logStream, process.env, loadServerMain);
   const ctx = { transport, options: job, spool, log };
   try {
     const report = await runPrefetchPipeline(

@@ -3,14 +3,14 @@
 
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import { transferDecoders } from '../codec/transfer.js';
 import { publishReplacing, discardTemp } from '../durable/durable-write.js';
+import { getWalArgs } from '../transport/barman-command.js';
 import type { Transport } from '../transport/transport.js';
 import { compareWalNames, nextSegment, parseWalName, requireWalName, type WalName } from '../wal/name.js';
 import type { RestoreOptions } from './args.js';
-import { transferDecoders } from './decode.js';
 import { fetchVerified } from './fetch.js';
 import { readPrefetchRequest, type PrefetchRequest } from './prefetch-request.js';
-import { getWalArgs } from './remote.js';
 import { cleanupSpool, isSpooled, type Spool } from './spool.js';
 
 export type PrefetchOptions = Pick<RestoreOptions, 'config' | 'format' | 'partial' | 'serverName' | 'jobs'>;

@@ -3,14 +3,14 @@
 
 import { discardTemp } from '../durable/durable-write.js';
 import { RemoteCommandError } from '../errors.js';
+import { transferDecoders } from '../codec/transfer.js';
+import { getWalArgs } from '../transport/barman-command.js';
 import type { Transport } from '../transport/transport.js';
 import type { SegmentHeader } from '../wal/header.js';
 import type { WalName } from '../wal/name.js';
 import type { RestoreOptions } from './args.js';
-import { transferDecoders } from './decode.js';
 import { checkDestination, deliver } from './destination.js';
 import { fetchVerified } from './fetch.js';
-import { getWalArgs } from './remote.js';
 import { awaitInflight } from './await-inflight.js';
 import { claimSpooled, inflightSize, isSpooled, type Spool } from './spool.js';
 

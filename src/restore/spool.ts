@@ -6,8 +6,9 @@ import { lstat, readdir, rename, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isTempName, tempOwnerPid, tempPathFor, type TempFile } from '../durable/durable-write.js';
 import { isProcessAlive } from '../durable/process-alive.js';
-import { archiveHostNamespace, openPrivateDir } from '../durable/private-dir.js';
+import { openPrivateDir } from '../durable/private-dir.js';
 import { errnoCode } from '../errors.js';
+import { archiveHostNamespace } from '../transport/namespace.js';
 import { checkSegment, type SegmentHeader } from '../wal/header.js';
 import { compareWalNames, parseWalName, type WalName } from '../wal/name.js';
 import { readHead } from './fetch.js';
@@ -17,7 +18,7 @@ export interface Spool {
   readonly dir: string;
 }
 
-export type { ArchiveHostKey as SpoolKey } from '../durable/private-dir.js';
+export type { ArchiveHostKey as SpoolKey } from '../transport/namespace.js';
 
 /** Creates (if needed) and checks the namespace directory: see openPrivateDir. */
 export const openSpool = async (spoolDir: string, namespace: string): Promise<Spool> => openPrivateDir(spoolDir, namespace);
