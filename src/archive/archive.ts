@@ -7,7 +7,9 @@ import { pipeline as pipelineCallback, type Readable, type Transform, type Writa
 import { pipeline } from 'node:stream/promises';
 import { createCompressor, type TransferCompression } from '../codec/codecs.js';
 import { requireServerName } from '../config/barman-config.js';
-import { errnoCode, LocalFileError, RemoteCommandError, SshConnectError } from '../errors.js';
+import { errnoCode, LocalFileError, RemoteCommandError } from '../errors.js';
+import { putWalArgs } from '../transport/barman-command.js';
+import { remoteStatus, requireRemoteSuccess } from '../transport/remote-exit.js';
 import type { Transport } from '../transport/transport.js';
 import { requireWalName } from '../wal/name.js';
 import { CHECKSUM_FILE, createHashingPassThrough, formatChecksumLines, type ChecksumAlgorithm } from '../wire/checksums.js';
@@ -28,14 +30,6 @@ export interface ArchiveRequest {
   /** Where the remote's stdout goes (put-wal prints nothing there; --test prints its ready line). */
   stdout: Writable;
 }
-
-/** Barman's remote command line: `barman [--config=CONFIG] put-wal SERVER [--test]`. */
-export const putWalArgs = (server: string, configPath: string | undefined, test = false): string[] => [
-  ...(configPath === undefined ? [] : [`--config=${configPath}`]),
-  'put-wal',
-  server,
-  ...(test ? ['--test'] : []),
-];
 
 async function openWal(walPath: string): Promise<Omit<OpenWal, 'name' | 'path'>> {
   let handle: FileHandle;
@@ -143,7 +137,10 @@ export async function archiveWal(request: ArchiveRequest): Promise<SentWal[]> {
     });
     const exit = await remote.done;
     if (localError !== undefined) throw localError;
-    checkRemoteExit(exit, request.transport.label);
+    requireRemoteSuccess(exit, {
+      unreachable: unreachable(request.transport.label),
+      failed: (status) => `remote 'barman put-wal' on ${request.transport.label} failed with status ${status}`,
+    });
     if (unread) {
       // A 0 from a remote that never took the whole stream is no proof of storage, and PostgreSQL
       // deletes the segment on our 0. barman-cli fails here too ("Broken pipe", exit 2).
@@ -158,12 +155,7 @@ export async function archiveWal(request: ArchiveRequest): Promise<SentWal[]> {
   }
 }
 
-export function checkRemoteExit(exit: { status: number | undefined; transportError?: string }, label: string): void {
-  if (exit.transportError !== undefined || exit.status === undefined) {
-    throw new SshConnectError(`cannot reach the archive host ${label}: ${exit.transportError ?? 'unknown failure'}`);
-  }
-  if (exit.status !== 0) throw new RemoteCommandError(`remote 'barman put-wal' on ${label} failed with status ${exit.status}`, exit.status);
-}
+const unreachable = (label: string) => (detail: string): string => `cannot reach the archive host ${label}: ${detail}`;
 
 /** `--test`: the remote checks the server's configuration and prints its ready line. */
 export async function testArchive(request: Omit<ArchiveRequest, 'walPath' | 'checksum'>): Promise<number> {
@@ -171,7 +163,5 @@ export async function testArchive(request: Omit<ArchiveRequest, 'walPath' | 'che
   const remote = request.transport.run(putWalArgs(request.server, request.configPath, true));
   remote.stdin.end();
   remote.stdout.pipe(request.stdout, { end: false });
-  const exit = await remote.done;
-  if (exit.transportError !== undefined || exit.status === undefined) checkRemoteExit(exit, request.transport.label);
-  return exit.status ?? 1;
+  return remoteStatus(await remote.done, unreachable(request.transport.label));
 }

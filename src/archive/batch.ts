@@ -4,7 +4,8 @@
 // not match) walship falls back to shipping the one file PostgreSQL asked for.
 
 import { basename } from 'node:path';
-import { archiveHostNamespace, openPrivateDir } from '../durable/private-dir.js';
+import { openPrivateDir } from '../durable/private-dir.js';
+import { archiveHostNamespace } from '../transport/namespace.js';
 import { requireWalName } from '../wal/name.js';
 import { archiveWal, type ArchiveRequest, type SentWal } from './archive.js';
 import { alreadyShipped, pruneShippedRecords, readyBacklog, writeShippedRecord } from './backlog.js';

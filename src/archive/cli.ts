@@ -4,6 +4,7 @@ import type { CommandIO } from '../cli/io.js';
 import { integerOption, newProgram, parseCommandLine } from '../cli/command-line.js';
 import { formatError } from '../cli/run-main.js';
 import { CompressionError, InvalidServerNameError, InvalidWalNameError, LocalFileError, RemoteCommandError, SshConnectError, UsageError } from '../errors.js';
+import { loadServerMain } from '../server/in-process.js';
 import { createTransport, parseTransportKind, type TransportKind } from '../transport/select.js';
 import { TarFormatError } from '../wire/errors.js';
 import { archiveWal, testArchive } from './archive.js';
@@ -66,6 +67,7 @@ export async function archiveMain(argv: string[], io: CommandIO): Promise<number
       user: options.user,
       stderr: io.stderr,
       env: io.env,
+      localServer: loadServerMain,
       ...(options.port === undefined ? {} : { port: options.port }),
       ...(options.reuseConnection === undefined ? {} : { reuseSeconds: options.reuseConnection }),
     });

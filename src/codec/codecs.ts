@@ -5,10 +5,10 @@
 
 import { accessSync, constants } from 'node:fs';
 import { delimiter, join } from 'node:path';
-import { PassThrough, Transform, type Duplex } from 'node:stream';
+import { Transform, type Duplex } from 'node:stream';
 import { createGunzip, createGzip } from 'node:zlib';
 import { CompressionError } from '../errors.js';
-import type { Compression } from './detect.js';
+import type { Compression } from './stored.js';
 import { programStage } from './program-stage.js';
 
 export type TransferCompression = 'gzip' | 'bzip2';
@@ -75,6 +75,3 @@ function jsBzip2Decoder(): Transform {
     },
   });
 }
-
-/** A stage that passes bytes through unchanged, so callers can always build a pipeline. */
-export const identityStage = (): PassThrough => new PassThrough();

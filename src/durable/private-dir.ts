@@ -1,32 +1,8 @@
-// Per-archive-host private directories on the PostgreSQL host (the restore spool, the archive batch
-// records): a namespace per ssh user, host, port, configuration and server, under a directory only
-// we can write, so clusters shipping to different servers never see each other's files.
+// Private directories under a shared base (the restore spool and the archive batch records live in
+// /var/tmp): created 0700 and refused unless this user owns them and nobody else can write there.
 
-import { createHash } from 'node:crypto';
 import { lstat, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-
-export interface ArchiveHostKey {
-  user: string;
-  barmanHost: string;
-  port: number | undefined;
-  config: string | undefined;
-  serverName: string;
-}
-
-/** Percent-encodes all but [A-Za-z0-9_-] (and a leading dot), so no key can climb out or collide. */
-const encodePart = (text: string): string =>
-  [...Buffer.from(text, 'utf8')].map((byte) => {
-    const char = String.fromCharCode(byte);
-    return /[A-Za-z0-9_-]/.test(char) ? char : `%${byte.toString(16).toUpperCase().padStart(2, '0')}`;
-  }).join('').replace(/^\./, '%2E');
-
-/** e.g. `barman@backup.example_22/pg` or, with -c, `barman@backup.example/pg+1a2b3c4d`. */
-export function archiveHostNamespace(key: ArchiveHostKey): string {
-  const host = `${encodePart(key.user)}@${encodePart(key.barmanHost)}${key.port === undefined ? '' : `_${key.port}`}`;
-  const config = key.config === undefined ? '' : `+${createHash('sha256').update(key.config).digest('hex').slice(0, 8)}`;
-  return join(host, `${encodePart(key.serverName)}${config}`);
-}
 
 /**
  * Creates (if needed) and checks `base/namespace`. Refuses one that is a symlink, not ours, or

@@ -7,7 +7,7 @@ import type { GetWalRequest } from './args.js';
 import { candidatePaths, existsAnywhere, openFirstExisting, type ServerDirectories } from './locate.js';
 import { peekWalNames } from './peek.js';
 import { sendToDirectory, sendToStream } from './send.js';
-import { storedSegmentSize } from './stored-head.js';
+import { storedSegmentSize } from './segment-size.js';
 
 export type GetWalResult =
   | { kind: 'ready' }

@@ -1,8 +1,9 @@
 // Where get-wal looks for a WAL file, in Barman's order (SPEC §5), and opening the first one present.
 
-import { open, stat, type FileHandle } from 'node:fs/promises';
+import { open, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ServerConfig } from '../config/barman-config.js';
+import { isRegularFile } from '../durable/file-exists.js';
 import { errnoCode } from '../errors.js';
 import { archivedPath, type WalName } from '../wal/name.js';
 
@@ -53,8 +54,8 @@ export async function openFirstExisting(paths: readonly string[]): Promise<Locat
 /** Does the file exist in any plain (non-partial) position? What --peek asks for every name. */
 export async function existsAnywhere(dirs: ServerDirectories, wal: WalName): Promise<boolean> {
   for (const path of candidatePaths(dirs, wal, false).slice(0, 3)) {
-    const info = await stat(path).catch(() => undefined);
-    if (info?.isFile()) return true;
+    // Lenient: a position we cannot look into holds nothing we could send either.
+    if (await isRegularFile(path, { follow: true, lenient: true })) return true;
   }
   return false;
 }

@@ -4,15 +4,16 @@
 import { join } from 'node:path';
 import type { Duplex, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { createCompressor, createDecompressor, type TransferCompression } from '../codec/codecs.js';
-import type { StoredFormat } from '../codec/detect.js';
+import { createCompressor, createDecompressor } from '../codec/codecs.js';
+import { readStoredFormat, type StoredFormat } from '../codec/stored.js';
+import type { TransferFormat } from '../codec/transfer.js';
+import { DESTINATION_ERRNOS } from '../durable/destination-errnos.js';
 import { writeFileDurably } from '../durable/durable-write.js';
 import { CompressionError, DestinationUnusableError, errnoCode } from '../errors.js';
-import { readStoredFormat } from '../wal/read-head.js';
 import type { LocatedWal } from './locate.js';
 
-/** What the client asked for: plain bytes, gzip, bzip2, or the stored bytes untouched. */
-export type OutputFormat = 'plain' | TransferCompression | 'keep';
+/** What the client asked for: the format of the bytes get-wal sends (the client decodes the same names). */
+export type OutputFormat = TransferFormat;
 
 /**
  * The stages between the stored bytes and the output. Bytes already in the requested format pass
@@ -48,7 +49,7 @@ export async function sendToDirectory(wal: LocatedWal, output: OutputFormat, dir
     await writeFileDurably(destination, source, { stages, mode: 0o644 });
   } catch (error) {
     const code = errnoCode(error);
-    if (code === 'ENOENT' || code === 'EACCES' || code === 'ENOTDIR' || code === 'EROFS' || code === 'EPERM' || code === 'ENOSPC') {
+    if (code !== undefined && DESTINATION_ERRNOS.has(code)) {
       throw new DestinationUnusableError(`Unable to write '${destination}': ${(error as Error).message}`, { cause: error });
     }
     throw asDecodeError(error, wal);

@@ -3,12 +3,13 @@
 // kept aside in the errors directory. Both exit 0 (Barman 3.13+): PostgreSQL must not pile WAL up
 // behind a segment it can never archive, and the DBA gets the evidence in errors/.
 
-import { mkdir, stat } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import { sameStoredContent } from '../codec/stored.js';
 import type { ServerConfig } from '../config/barman-config.js';
 import { discardTemp, publishNoClobber, type TempFile } from '../durable/durable-write.js';
+import { isRegularFile } from '../durable/file-exists.js';
 import { archivedPath } from '../wal/name.js';
-import { sameWalContent } from './compare.js';
 import type { ReceivedWal } from './receive.js';
 
 export type PublishOutcome =
@@ -16,14 +17,13 @@ export type PublishOutcome =
   | { name: string; result: 'identical'; existing: string }
   | { name: string; result: 'duplicate'; existing: string; keptAt: string };
 
-const exists = async (path: string): Promise<boolean> => (await stat(path).catch(() => undefined))?.isFile() === true;
-
 /** `%Y%m%dT%H%M%SZ` in UTC, as Barman names duplicates. */
 export const utcStamp = (date: Date): string => date.toISOString().replace(/[-:]/g, '').replace(/\.\d{3}Z$/, 'Z');
 
 export async function publishWal(server: ServerConfig, file: ReceivedWal, now: Date): Promise<PublishOutcome> {
   const archived = archivedPath(server.walsDirectory, file.wal);
-  if (await exists(archived)) return settleExisting(server, file, archived, now);
+  // Lenient: a wals/ we cannot look into does not stop publishing into incoming (as always).
+  if (await isRegularFile(archived, { follow: true, lenient: true })) return settleExisting(server, file, archived, now);
   if ((await publishNoClobber(file.temp)) === 'published') {
     return { name: file.wal.name, result: 'stored', path: file.temp.finalPath };
   }
@@ -31,7 +31,7 @@ export async function publishWal(server: ServerConfig, file: ReceivedWal, now: D
 }
 
 async function settleExisting(server: ServerConfig, file: ReceivedWal, existing: string, now: Date): Promise<PublishOutcome> {
-  if (await sameWalContent(file.temp.path, existing)) {
+  if (await sameStoredContent(file.temp.path, existing)) {
     await discardTemp(file.temp);
     return { name: file.wal.name, result: 'identical', existing };
   }

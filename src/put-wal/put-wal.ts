@@ -4,11 +4,11 @@
 import { access, constants, mkdir } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import type { ServerConfig } from '../config/barman-config.js';
+import { sweepAbandonedTemps } from '../durable/temp-sweep.js';
 import { ServerInactiveError, WalshipError } from '../errors.js';
 import type { TarLimits } from '../wire/tar-reader.js';
 import { publishWal, type PublishOutcome } from './publish.js';
 import { discardAll, receiveWalStream } from './receive.js';
-import { sweepStaleTemps } from './sweep.js';
 import { verifyChecksums } from './verify.js';
 
 export interface PutWalRequest {
@@ -48,7 +48,8 @@ export async function putWal(request: PutWalRequest): Promise<PublishOutcome[]> 
   const { server, input } = request;
   requireActive(server);
   await prepareIncoming(server.incomingWalsDirectory);
-  await sweepStaleTemps(server.incomingWalsDirectory);
+  // Temp files of a put-wal killed mid-stream (SIGKILL, power loss) can never be published.
+  await sweepAbandonedTemps(server.incomingWalsDirectory);
   const received = await receiveWalStream(input, server.incomingWalsDirectory, request.limits);
   const outcomes: PublishOutcome[] = [];
   try {

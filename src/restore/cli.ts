@@ -15,12 +15,14 @@ import {
   SshConnectError,
   UsageError,
 } from '../errors.js';
+import { loadServerMain } from '../server/in-process.js';
+import { getWalArgs } from '../transport/barman-command.js';
 import { validateSshTarget } from '../transport/openssh.js';
+import { transportFromOptions } from '../transport/select.js';
 import type { Transport } from '../transport/transport.js';
 import { requireWalName } from '../wal/name.js';
 import { parseRestoreArgs, type RestoreOptions } from './args.js';
 import { cleanupTempsOnSignal } from './interrupt.js';
-import { getWalArgs, createTransport } from './remote.js';
 import { restoreWal } from './restore.js';
 import { startPrefetch, openSpoolOrWarn } from './prefetch/start.js';
 import { throttleAfterFailure } from './throttle.js';
@@ -70,7 +72,7 @@ export async function restoreMain(argv: string[], io: CommandIO): Promise<number
 async function runRestore(options: RestoreOptions, io: CommandIO): Promise<number> {
   requireServerName(options.serverName);
   if (options.transport === 'ssh') validateSshTarget(options.barmanHost, options.user, options.port);
-  const transport = createTransport(options, io.stderr, io.env);
+  const transport = transportFromOptions(options, io.stderr, io.env, loadServerMain);
   try {
     if (options.test) return await testConnection(transport, options, io);
     const wal = requireWalName(options.walName, 'WAL_NAME');

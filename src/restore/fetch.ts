@@ -2,20 +2,18 @@
 // that a segment is complete and is the segment its name claims before anyone may publish it.
 
 import type { Duplex } from 'node:stream';
+import { readFileHead } from '../codec/stored.js';
+import { DESTINATION_ERRNOS } from '../durable/destination-errnos.js';
 import { discardTemp, writeTempFile, type TempFile } from '../durable/durable-write.js';
 import { CompressionError, DestinationUnusableError, errnoCode, InvalidSegmentError, SshConnectError, WalshipError } from '../errors.js';
 import type { Transport } from '../transport/transport.js';
 import { checkSegment, LONG_HEADER_SIZE, type SegmentHeader } from '../wal/header.js';
 import type { WalName } from '../wal/name.js';
-import { readFileHead } from '../wal/read-head.js';
 
 /** The remote get-wal answered non-zero (1: not in the archive, or server unknown). */
 export type RemoteFailed = { kind: 'remote-failed'; status: number };
 export type RawFetchResult = { kind: 'fetched'; temp: TempFile } | RemoteFailed;
 export type FetchResult = { kind: 'fetched'; temp: TempFile; header: SegmentHeader | undefined } | RemoteFailed;
-
-/** errnos that mean the destination directory cannot take the file. */
-const DESTINATION_ERRNOS = new Set(['ENOENT', 'ENOTDIR', 'EACCES', 'EPERM', 'EROFS', 'ENOSPC', 'EDQUOT', 'EISDIR']);
 
 function classifyWriteError(error: unknown, finalPath: string): unknown {
   if (error instanceof WalshipError) return error;

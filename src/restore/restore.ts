@@ -3,16 +3,16 @@
 
 import type { TempFile } from '../durable/durable-write.js';
 import { RemoteCommandError } from '../errors.js';
+import { transferDecoders } from '../codec/transfer.js';
+import { getWalArgs } from '../transport/barman-command.js';
 import type { Transport } from '../transport/transport.js';
 import type { SegmentHeader } from '../wal/header.js';
 import type { WalName } from '../wal/name.js';
 import type { RestoreOptions } from './args.js';
-import { transferDecoders } from './decode.js';
 import { checkDestination, deliver } from './destination.js';
 import { fetchVerified } from './fetch.js';
 import { takeSpooled } from './prefetch/claim.js';
 import type { Spool } from './prefetch/spool.js';
-import { getWalArgs } from './remote.js';
 
 export type RestoreResult =
   | { kind: 'delivered'; from: 'spool' | 'archive'; header: SegmentHeader | undefined }

@@ -15,7 +15,8 @@ import { errnoCode } from '../errors.js';
 import { fsyncDir } from '../durable/durable-write.js';
 import { requireWalName, type WalName } from '../wal/name.js';
 import { pollUntil, type PollOptions } from './poll.js';
-import { classifyEntry, isRegularFile, markerPath, requireSafeDir, takenPath } from './safe-dir.js';
+import { isRegularFile } from '../durable/file-exists.js';
+import { classifyEntry, markerPath, requireSafeDir, takenPath } from './safe-dir.js';
 
 export interface CheckInput {
   /** %f exactly as PostgreSQL passed it. */

@@ -4,7 +4,8 @@
 import { UsageError } from '../errors.js';
 import { writeFileDurably } from '../durable/durable-write.js';
 import { requireWalName, type WalName } from '../wal/name.js';
-import { isRegularFile, markerPath, requireSafeDir, takenPath } from './safe-dir.js';
+import { isRegularFile } from '../durable/file-exists.js';
+import { markerPath, requireSafeDir, takenPath } from './safe-dir.js';
 
 export interface MarkInput {
   name: string;

@@ -1,5 +1,7 @@
 // The wait loop of `check --wait`: probe, sleep with a growing step, probe again until a deadline.
 
+import { setTimeout as realSleep } from 'node:timers/promises';
+
 export interface PollOptions {
   /** Total time to keep trying after the first probe; 0 means probe exactly once. */
   timeoutMs: number;
@@ -14,8 +16,6 @@ export interface PollOptions {
 export const FIRST_STEP_MS = 100;
 export const MAX_STEP_MS = 500;
 
-const realSleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-
 /**
  * Returns the first defined value probe() gives, or undefined once timeoutMs has passed. The last
  * sleep is shortened so that the final probe happens at the deadline, not up to a step after it.
@@ -24,7 +24,7 @@ const realSleep = (ms: number): Promise<void> => new Promise((resolve) => setTim
  */
 export async function pollUntil<T>(probe: () => Promise<T | undefined>, options: PollOptions): Promise<T | undefined> {
   const now = options.now ?? Date.now;
-  const sleep = options.sleep ?? realSleep;
+  const sleep = options.sleep ?? ((ms: number) => realSleep(ms));
   const deadline = now() + Math.max(0, options.timeoutMs);
   let step = options.firstStepMs ?? FIRST_STEP_MS;
   const maxStep = options.maxStepMs ?? MAX_STEP_MS;

@@ -1,8 +1,8 @@
 // Runs `walship-safe-dir mark NAME` on the PostgreSQL host over the OpenSSH client.
 
 import type { CommandIO } from '../cli/io.js';
-import { RemoteCommandError, SshConnectError } from '../errors.js';
 import { runSshCommand, type SshTargetOptions } from '../transport/openssh.js';
+import { requireRemoteSuccess } from '../transport/remote-exit.js';
 import type { WalName } from '../wal/name.js';
 
 export interface RemoteMarkOptions {
@@ -33,9 +33,8 @@ export async function runRemoteMark(options: RemoteMarkOptions, wal: WalName, io
   const command = runSshCommand({ ...options.target, quiet: false, stderr: io.stderr, env: io.env, label: where }, remoteMarkArgv(options, wal));
   command.stdin.end();
   command.stdout.pipe(io.stderr, { end: false });
-  const exit = await command.done;
-  if (exit.transportError !== undefined || exit.status === undefined) throw new SshConnectError(exit.transportError ?? `ssh to ${where} failed`);
-  if (exit.status === 0) return;
-  const hint = exit.status === NOT_FOUND ? `is ${options.remoteCommand} on ${where}'s PATH? otherwise pass --remote-command /path/to/walship-safe-dir` : undefined;
-  throw new RemoteCommandError(`mark ${wal.name} on ${where} failed with exit status ${exit.status}`, exit.status, { hint });
+  requireRemoteSuccess(await command.done, {
+    failed: (status) => `mark ${wal.name} on ${where} failed with exit status ${status}`,
+    hint: (status) => (status === NOT_FOUND ? `is ${options.remoteCommand} on ${where}'s PATH? otherwise pass --remote-command /path/to/walship-safe-dir` : undefined),
+  });
 }

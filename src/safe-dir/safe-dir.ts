@@ -61,16 +61,6 @@ export async function requireSafeDir(dir: string, uid: number): Promise<void> {
   }
 }
 
-/** lstat-based: a symlink or directory under a marker's name is not a marker. */
-export const isRegularFile = (path: string): Promise<boolean> =>
-  lstat(path).then(
-    (stats) => stats.isFile(),
-    (error: unknown) => {
-      if (errnoCode(error) === 'ENOENT') return false;
-      throw error;
-    },
-  );
-
 export type SafeDirEntry =
   | { kind: 'marker' | 'taken'; wal: WalName; entry: string }
   | { kind: 'temp'; entry: string }

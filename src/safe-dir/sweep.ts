@@ -1,9 +1,11 @@
 // `sweep`: removes markers PostgreSQL will never ask for again, and temp files a crashed `mark` left.
 
-import { lstat, readdir, stat, unlink } from 'node:fs/promises';
+import { readdir, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { errnoCode, UsageError } from '../errors.js';
 import { fsyncDir } from '../durable/durable-write.js';
+import { pathExists } from '../durable/file-exists.js';
+import { isOlderThan } from '../durable/temp-sweep.js';
 import { classifyEntry, requireSafeDir } from './safe-dir.js';
 
 export interface SweepInput {
@@ -28,19 +30,10 @@ export interface SweepResult {
 /** A temp file this old cannot belong to a running `mark` (it writes a few bytes, then renames). */
 export const STALE_TEMP_MS = 5 * 60_000;
 
-const exists = (path: string): Promise<boolean> =>
-  lstat(path).then(
-    () => true,
-    (error: unknown) => {
-      if (errnoCode(error) === 'ENOENT') return false;
-      throw error;
-    },
-  );
-
 /** pg_wal since PostgreSQL 10, pg_xlog before (the 9.2/9.3 clusters this recipe is for). */
 async function findWalDir(pgdata: string): Promise<string> {
   for (const name of ['pg_wal', 'pg_xlog']) {
-    if (await exists(join(pgdata, name, 'archive_status'))) return join(pgdata, name);
+    if (await pathExists(join(pgdata, name, 'archive_status'))) return join(pgdata, name);
   }
   throw new UsageError(`${pgdata} has neither pg_wal/archive_status nor pg_xlog/archive_status`, { hint: 'pass the PostgreSQL data directory as --pgdata' });
 }
@@ -52,15 +45,14 @@ async function findWalDir(pgdata: string): Promise<string> {
  * files stay in pg_wal for good).
  */
 async function obsoleteReason(walDir: string, wal: string): Promise<string | undefined> {
-  if (await exists(join(walDir, 'archive_status', `${wal}.ready`))) return undefined;
-  if (!(await exists(join(walDir, wal)))) return `${wal} is no longer in ${walDir}`;
-  if (await exists(join(walDir, 'archive_status', `${wal}.done`))) return `PostgreSQL has recorded ${wal} as archived`;
+  if (await pathExists(join(walDir, 'archive_status', `${wal}.ready`))) return undefined;
+  if (!(await pathExists(join(walDir, wal)))) return `${wal} is no longer in ${walDir}`;
+  if (await pathExists(join(walDir, 'archive_status', `${wal}.done`))) return `PostgreSQL has recorded ${wal} as archived`;
   return undefined;
 }
 
 async function staleTempReason(path: string, now: number): Promise<string | undefined> {
-  const stats = await stat(path).catch(() => undefined);
-  return stats !== undefined && now - stats.mtimeMs > STALE_TEMP_MS ? 'temp file left by an interrupted mark' : undefined;
+  return (await isOlderThan(path, STALE_TEMP_MS, now)) ? 'temp file left by an interrupted mark' : undefined;
 }
 
 export async function sweepSafeDir(input: SweepInput): Promise<SweepResult> {

@@ -4,7 +4,9 @@
 
 import { spawn } from 'node:child_process';
 import type { Writable } from 'node:stream';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { UsageError } from '../errors.js';
+import { barmanCommand } from './barman-command.js';
 import { quoteCommand } from './quote.js';
 import type { RemoteCommand, RemoteExit, Transport } from './transport.js';
 
@@ -56,10 +58,6 @@ export function sshArgvFor(options: SshTargetOptions, remoteArgv: readonly strin
   return argv;
 }
 
-/** The remote side of walship-archive/-restore is always `barman ...` (or walship-server's alias). */
-export const sshArgv = (options: OpenSshOptions, remoteArgs: readonly string[]): string[] =>
-  sshArgvFor(options, ['barman', ...remoteArgs]);
-
 /** ssh exits 255 when it could not connect or the connection dropped. */
 const SSH_FAILURE = 255;
 const STDERR_GRACE_MS = 300;
@@ -68,7 +66,8 @@ export function openSshTransport(options: OpenSshOptions): Transport {
   return {
     label: `${options.user}@${options.host}`,
     run(args) {
-      return runSshCommand(options, ['barman', ...args]);
+      // The remote side of walship-archive/-restore is always `barman ...` (or walship-server's alias).
+      return runSshCommand(options, barmanCommand(args));
     },
     async close() {
       // A ControlPersist master exits by itself when idle; nothing to release per process.
@@ -112,7 +111,7 @@ export function runSshCommand(options: SshRunOptions, remoteArgv: readonly strin
   const stderrEnded = new Promise<void>((resolve) => child.stderr.once('close', resolve));
   const done = Promise.all([exited, stdoutEnded]).then(async ([exit]) => {
     // Let the remote's last ERROR line through, but never wait long on a pipe a master holds.
-    await Promise.race([stderrEnded, new Promise((resolve) => setTimeout(resolve, STDERR_GRACE_MS).unref())]);
+    await Promise.race([stderrEnded, sleep(STDERR_GRACE_MS, undefined, { ref: false })]);
     child.stderr.unpipe(options.stderr);
     child.stderr.destroy();
     return exit;

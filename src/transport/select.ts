@@ -1,8 +1,10 @@
-// Builds the transport a client asked for: OpenSSH (default) or the in-process local transport.
+// Builds the transport a client asked for: OpenSSH (default) or the in-process local transport. The
+// local transport runs walship-server's entry point, which the client passes in: the transport
+// layer never imports the server.
 
 import type { Writable } from 'node:stream';
 import { UsageError } from '../errors.js';
-import { localTransport } from './local.js';
+import { localTransport, type ServerEntry } from './local.js';
 import { openSshTransport } from './openssh.js';
 import type { Transport } from './transport.js';
 
@@ -17,6 +19,8 @@ export interface TransportChoice {
   reuseSeconds?: number;
   stderr: Writable;
   env: NodeJS.ProcessEnv;
+  /** Loads walship-server's entry point; called only when a local transport runs a command. */
+  localServer: () => Promise<ServerEntry>;
 }
 
 export function parseTransportKind(value: string): TransportKind {
@@ -25,14 +29,39 @@ export function parseTransportKind(value: string): TransportKind {
 }
 
 export function createTransport(choice: TransportChoice): Transport {
-  if (choice.kind === 'local') {
-    return localTransport(choice.stderr, choice.env, async () => (await import('../server/cli.js')).serverMain);
-  }
+  if (choice.kind === 'local') return localTransport(choice.stderr, choice.env, choice.localServer);
   return openSshTransport({
     host: choice.host,
     user: choice.user,
     stderr: choice.stderr,
     ...(choice.port === undefined ? {} : { port: choice.port }),
     ...(choice.reuseSeconds ? { reuseSeconds: choice.reuseSeconds } : {}),
+  });
+}
+
+/** The same choice in walship-restore's option names (which its prefetch worker's job repeats). */
+export interface RestoreTransportOptions {
+  transport: TransportKind;
+  barmanHost: string;
+  user: string;
+  port: number | undefined;
+  reuseConnection: number | undefined;
+}
+
+export function transportFromOptions(
+  options: RestoreTransportOptions,
+  stderr: Writable,
+  env: NodeJS.ProcessEnv,
+  localServer: () => Promise<ServerEntry>,
+): Transport {
+  return createTransport({
+    kind: options.transport,
+    host: options.barmanHost,
+    user: options.user,
+    stderr,
+    env,
+    localServer,
+    ...(options.port === undefined ? {} : { port: options.port }),
+    ...(options.reuseConnection === undefined ? {} : { reuseSeconds: options.reuseConnection }),
   });
 }

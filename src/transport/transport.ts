@@ -3,12 +3,11 @@
 
 import type { Readable, Writable } from 'node:stream';
 
-export interface RemoteExit {
-  /** The remote command's exit status; undefined when the transport itself failed. */
-  status: number | undefined;
-  /** Set when the connection failed or dropped (OpenSSH exit 255): a transport failure, not the remote's answer. */
-  transportError?: string;
-}
+/**
+ * How a remote command ended: its exit status, or (status undefined) a transport failure such as
+ * OpenSSH's exit 255, which is not the remote's answer. remote-exit.ts turns either into an error.
+ */
+export type RemoteExit = { status: number; transportError?: undefined } | { status: undefined; transportError: string };
 
 export interface RemoteCommand {
   /** Bytes for the remote command's stdin; end it to signal EOF. */

@@ -22,7 +22,6 @@ const HISTORY_RE = new RegExp(`^(${HEX8})\\.history$`);
 
 export const MIN_SEGMENT_SIZE = 1 << 20;
 export const MAX_SEGMENT_SIZE = 1 << 30;
-export const DEFAULT_SEGMENT_SIZE = 16 << 20;
 const LOG_SPAN = 0x1_0000_0000;
 
 /** Parses a WAL file name; undefined when it is not one. Timeline 0 does not exist. */
@@ -64,9 +63,6 @@ export const archivedPath = (walsDirectory: string, wal: WalName): string => {
 /** The 24-character segment name (timeline, log, segment), upper case. */
 export const segmentFileName = (timeline: number, log: number, seg: number): string =>
   [timeline, log, seg].map((n) => n.toString(16).toUpperCase().padStart(8, '0')).join('');
-
-/** The plain segment a partial or backup name belongs to. */
-export const baseSegmentName = (wal: WalName): string => wal.name.slice(0, 24).toUpperCase();
 
 export const isValidSegmentSize = (size: number): boolean =>
   Number.isInteger(size) && size >= MIN_SEGMENT_SIZE && size <= MAX_SEGMENT_SIZE && (size & (size - 1)) === 0;

@@ -4,9 +4,9 @@
 import { join } from 'node:path';
 import { discardTemp, publishReplacing } from '../../durable/durable-write.js';
 import { requireWalName, type WalName } from '../../wal/name.js';
-import { transferDecoders } from '../decode.js';
+import { transferDecoders } from '../../codec/transfer.js';
 import { fetchVerified } from '../fetch.js';
-import { getWalArgs } from '../remote.js';
+import { getWalArgs } from '../../transport/barman-command.js';
 import type { PrefetchContext } from './job.js';
 import { readPrefetchRequest } from './request.js';
 import { isAhead } from './spool.js';

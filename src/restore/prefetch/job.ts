@@ -3,7 +3,7 @@
 
 import type { Transport } from '../../transport/transport.js';
 import type { RestoreOptions } from '../args.js';
-import type { getWalArgs } from '../remote.js';
+import type { getWalArgs } from '../../transport/barman-command.js';
 import type { Spool } from './spool.js';
 
 /** The restore options the worker needs: get-wal's, the transport's and the window size. Listed once. */

@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { requireWalName } from '../../wal/name.js';
 import { cleanupTempsOnSignal } from '../interrupt.js';
-import { createTransport } from '../remote.js';
+import { loadServerMain } from '../../server/in-process.js';
+import { transportFromOptions } from '../../transport/select.js';
 import { fetchIntoSpool } from './fetch-into-spool.js';
 import { parsePrefetchJob } from './job.js';
 import { acquirePrefetchLock } from './lock.js';
@@ -28,7 +29,7 @@ async function main(): Promise<void> {
     logStream.write(`${new Date().toISOString()} [${process.pid}] ${line.trimEnd()}\n`);
   };
   cleanupTempsOnSignal(() => [spool.dir]);
-  const transport = createTransport(job, logStream, process.env);
+  const transport = transportFromOptions(job, logStream, process.env, loadServerMain);
   const ctx = { transport, options: job, spool, log };
   try {
     const report = await runPrefetchPipeline(

@@ -4,7 +4,7 @@
 import { readdir } from 'node:fs/promises';
 import type { Transport } from '../../transport/transport.js';
 import { nextSegment, parseWalName, requireWalName, type WalName } from '../../wal/name.js';
-import { getWalArgs } from '../remote.js';
+import { getWalArgs } from '../../transport/barman-command.js';
 import type { PrefetchContext, PrefetchOptions } from './job.js';
 import type { PrefetchRequest } from './request.js';
 import { cleanupSpool, isAhead, isSpooled } from './spool.js';

@@ -7,7 +7,8 @@ import { lstat, readdir, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isTempName, tempOwnerPid } from '../../durable/durable-write.js';
 import { isProcessAlive } from '../../durable/process-alive.js';
-import { archiveHostNamespace, openPrivateDir } from '../../durable/private-dir.js';
+import { openPrivateDir } from '../../durable/private-dir.js';
+import { archiveHostNamespace } from '../../transport/namespace.js';
 import { compareWalNames, parseWalName, type WalName } from '../../wal/name.js';
 
 export interface Spool {

@@ -1,30 +1,22 @@
-// Converting stored bytes to the requested output, and reading the header of a stored file.
+// Converting stored bytes to the requested output.
 import { execFileSync } from 'node:child_process';
-import { mkdtemp, open, readFile, readdir, writeFile } from 'node:fs/promises';
+import { mkdtemp, open, readFile, readdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
-import { gunzipSync, gzipSync } from 'node:zlib';
+import { gunzipSync } from 'node:zlib';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { conversionStages, sendToDirectory, sendToStream } from '../../../src/get-wal/send.js';
-import { storedSegmentSize } from '../../../src/get-wal/stored-head.js';
-import { requireWalName } from '../../../src/wal/name.js';
+import { storeThreeWays } from '../../fixtures/get-wal/stored.js';
 import { makeSegment, MiB } from '../../fixtures/restore/segments.js';
 
-const bzip2 = (bytes: Buffer): Buffer => execFileSync('bzip2', ['-c'], { input: bytes, maxBuffer: 64 * MiB });
 const bunzip2 = (bytes: Buffer): Buffer => execFileSync('bzip2', ['-dc'], { input: bytes, maxBuffer: 64 * MiB });
 
-const wal = requireWalName('000000010000000000000003');
 const segment = makeSegment('000000010000000000000003', { size: 1 * MiB });
-let dir = '';
-const stored: Record<string, string> = {};
+let stored: Record<string, string> = {};
 
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'walship-send-'));
-  for (const [kind, bytes] of [['plain', segment], ['gzip', gzipSync(segment)], ['bzip2', bzip2(segment)]] as const) {
-    stored[kind] = join(dir, `stored-${kind}`);
-    await writeFile(stored[kind]!, bytes);
-  }
+  ({ stored } = await storeThreeWays(segment, 'walship-send-'));
 });
 
 async function send(kind: string, output: 'plain' | 'gzip' | 'bzip2' | 'keep'): Promise<Buffer> {
@@ -90,27 +82,5 @@ describe('sendToDirectory', () => {
     await handle.close();
     expect(await readdir(out)).toEqual(['000000010000000000000003']);
     expect((await readFile(join(out, '000000010000000000000003'))).equals(segment)).toBe(true);
-  });
-});
-
-describe('storedSegmentSize', () => {
-  it.each(['plain', 'gzip', 'bzip2'])('reads the segment size from a %s-stored segment', async (kind) => {
-    expect(await storedSegmentSize(stored[kind]!, wal)).toBe(1 * MiB);
-  });
-
-  it('is undefined when the header belongs to another segment', async () => {
-    expect(await storedSegmentSize(stored['plain']!, requireWalName('000000010000000000000004'))).toBeUndefined();
-  });
-
-  it('is undefined for a file without a long page header', async () => {
-    const junk = join(dir, 'junk');
-    await writeFile(junk, Buffer.alloc(100, 7));
-    expect(await storedSegmentSize(junk, wal)).toBeUndefined();
-  });
-
-  it('is undefined for a corrupt gzip file', async () => {
-    const corrupt = join(dir, 'corrupt');
-    await writeFile(corrupt, Buffer.concat([Buffer.from([0x1f, 0x8b, 8, 0]), Buffer.alloc(200, 0xee)]));
-    expect(await storedSegmentSize(corrupt, wal)).toBeUndefined();
   });
 });

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { CompressionError, InvalidSegmentError, SshConnectError } from '../../../src/errors.js';
-import { transferDecoders } from '../../../src/restore/decode.js';
+import { transferDecoders } from '../../../src/codec/transfer.js';
 import { fetchVerified } from '../../../src/restore/fetch.js';
 import { requireWalName } from '../../../src/wal/name.js';
 import { makeSegment, MiB } from '../../fixtures/restore/segments.js';

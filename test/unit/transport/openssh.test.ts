@@ -6,8 +6,8 @@ import { PassThrough } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { UsageError } from '../../../src/errors.js';
-import { openSshTransport, sshArgv, validateSshTarget } from '../../../src/transport/openssh.js';
-import { parseTransportKind } from '../../../src/transport/select.js';
+import { barmanCommand } from '../../../src/transport/barman-command.js';
+import { openSshTransport, sshArgvFor, validateSshTarget } from '../../../src/transport/openssh.js';
 
 const FAKE_SSH = fileURLToPath(new URL('../../fixtures/archive/fake-ssh', import.meta.url));
 
@@ -42,20 +42,20 @@ describe('validateSshTarget', () => {
   });
 });
 
-describe('sshArgv', () => {
+describe('sshArgvFor a barman command (what openSshTransport runs)', () => {
   it('is barman-cli\'s command: [-p PORT] -q -T, BatchMode, USER@HOST, then one quoted remote command line', () => {
-    const argv = sshArgv({ host: 'backup', user: 'barman', port: 2222, stderr: new PassThrough() }, ['--config=/etc/barman.conf', 'put-wal', 'pg']);
+    const argv = sshArgvFor({ host: 'backup', user: 'barman', port: 2222 }, barmanCommand(['--config=/etc/barman.conf', 'put-wal', 'pg']));
     expect(argv).toEqual(['-p', '2222', '-q', '-T', '-o', 'BatchMode=yes', 'barman@backup', 'barman --config=/etc/barman.conf put-wal pg']);
   });
 
   it('quotes a config path with spaces and quotes into the single remote command argument', () => {
-    const argv = sshArgv({ host: 'backup', user: 'barman', stderr: new PassThrough() }, ["--config=/etc/my barman's.conf", 'put-wal', 'pg']);
+    const argv = sshArgvFor({ host: 'backup', user: 'barman' }, barmanCommand(["--config=/etc/my barman's.conf", 'put-wal', 'pg']));
     expect(argv.at(-1)).toBe(`barman '--config=/etc/my barman'\\''s.conf' put-wal pg`);
     expect(argv).not.toContain('-p');
   });
 
   it('refuses to build a command line for a host that looks like an option', () => {
-    expect(() => sshArgv({ host: '-oProxyCommand=x', user: 'barman', stderr: new PassThrough() }, ['put-wal', 'pg'])).toThrow(UsageError);
+    expect(() => sshArgvFor({ host: '-oProxyCommand=x', user: 'barman' }, barmanCommand(['put-wal', 'pg']))).toThrow(UsageError);
   });
 });
 
@@ -118,13 +118,5 @@ describe('openSshTransport with a stand-in ssh', () => {
     } finally {
       restoreEnv('PATH', oldPath);
     }
-  });
-});
-
-describe('--transport', () => {
-  it('accepts ssh and local only', () => {
-    expect(parseTransportKind('ssh')).toBe('ssh');
-    expect(parseTransportKind('local')).toBe('local');
-    expect(() => parseTransportKind('rsh')).toThrow(/--transport must be 'ssh' or 'local'/);
   });
 });

@@ -1,10 +1,12 @@
-// Local decoding of what get-wal sent: gzip through zlib, bzip2 through the fastest decoder there
-// is, and for --keep-compression whatever the magic bytes say the archive stored.
+// Decoding what get-wal sent on the client side: gzip through zlib, bzip2 through the fastest
+// decoder there is, and for --keep-compression whatever the magic bytes say the archive stored.
 
 import { Transform, type Duplex } from 'node:stream';
-import { createDecompressor } from '../codec/codecs.js';
-import { detectCompression, MAGIC_LENGTH } from '../codec/detect.js';
-import type { TransferFormat } from './args.js';
+import { createDecompressor, type TransferCompression } from './codecs.js';
+import { detectCompression, MAGIC_LENGTH } from './stored.js';
+
+/** What a get-wal call asks for: plain bytes, gzip, bzip2, or the stored bytes untouched. */
+export type TransferFormat = 'plain' | TransferCompression | 'keep';
 
 export function transferDecoders(format: TransferFormat): Duplex[] {
   switch (format) {

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { tempOwnerPid } from '../../../src/durable/durable-write.js';
 import { isProcessAlive } from '../../../src/durable/process-alive.js';
-import { sweepStaleTemps } from '../../../src/put-wal/sweep.js';
+import { sweepAbandonedTemps } from '../../../src/durable/temp-sweep.js';
 import { listDir, SEGMENT } from '../../fixtures/archive/server.js';
 
 /** The PID of a process that has already exited (and been reaped). */
@@ -18,7 +18,7 @@ function deadPid(): number {
 
 const tempName = (pid: number | string, hex = '0a1b2c3d'): string => `.${SEGMENT}.${pid}.${hex}.walship-tmp`;
 
-describe('sweepStaleTemps', () => {
+describe('sweepAbandonedTemps', () => {
   const sleepers: Array<ReturnType<typeof spawn>> = [];
   afterEach(() => {
     for (const child of sleepers.splice(0)) child.kill('SIGKILL');
@@ -32,7 +32,7 @@ describe('sweepStaleTemps', () => {
     const live = sleeper.pid ?? 0;
     for (const name of [tempName(dead), tempName(live), tempName(process.pid)]) writeFileSync(join(dir, name), 'partial');
 
-    expect(await sweepStaleTemps(dir)).toEqual([tempName(dead)]);
+    expect(await sweepAbandonedTemps(dir)).toEqual([tempName(dead)]);
     expect(listDir(dir)).toEqual([tempName(live), tempName(process.pid)].sort());
   });
 
@@ -49,7 +49,7 @@ describe('sweepStaleTemps', () => {
       '.barman-lock',
     ];
     for (const name of untouchable) writeFileSync(join(dir, name), 'x');
-    expect(await sweepStaleTemps(dir)).toEqual([]);
+    expect(await sweepAbandonedTemps(dir)).toEqual([]);
     expect(listDir(dir)).toEqual([...untouchable].sort());
   });
 
@@ -58,7 +58,7 @@ describe('sweepStaleTemps', () => {
     writeFileSync(join(dir, tempName(4242)), 'x');
     writeFileSync(join(dir, tempName(4343)), 'x');
     const asked: number[] = [];
-    const removed = await sweepStaleTemps(dir, (pid) => {
+    const removed = await sweepAbandonedTemps(dir, (pid) => {
       asked.push(pid);
       return pid === 4242;
     });
@@ -72,7 +72,7 @@ describe('sweepStaleTemps', () => {
     mkdirSync(join(dir, 'sub'));
     const name = tempName(deadPid());
     writeFileSync(join(dir, name), 'x');
-    const [a, b] = await Promise.all([sweepStaleTemps(dir), sweepStaleTemps(dir)]);
+    const [a, b] = await Promise.all([sweepAbandonedTemps(dir), sweepAbandonedTemps(dir)]);
     expect([...(a ?? []), ...(b ?? [])]).toEqual([name]);
     expect(listDir(dir)).toEqual(['sub']);
   });

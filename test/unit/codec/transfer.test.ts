@@ -4,7 +4,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { sniffingDecoder } from '../../../src/restore/decode.js';
+import { sniffingDecoder } from '../../../src/codec/transfer.js';
 import { makeSegment, MiB } from '../../fixtures/restore/segments.js';
 
 const segment = makeSegment('000000010000000000000007', { size: MiB });

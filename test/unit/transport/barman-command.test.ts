@@ -1,6 +1,6 @@
-// The remote get-wal argument vectors walship-restore sends.
+// The remote Barman command lines: get-wal as walship-restore sends it, put-wal as walship-archive does.
 import { describe, expect, it } from 'vitest';
-import { getWalArgs } from '../../../src/restore/remote.js';
+import { barmanCommand, getWalArgs, putWalArgs } from '../../../src/transport/barman-command.js';
 import { quoteCommand } from '../../../src/transport/quote.js';
 
 const base = { config: undefined, format: 'plain' as const, partial: false, serverName: 'pg' };
@@ -27,8 +27,23 @@ describe('getWalArgs', () => {
   });
 
   it('quotes a hostile config path into one word for the remote shell', () => {
-    expect(quoteCommand(['barman', ...getWalArgs({ ...base, config: "/tmp/x'; rm -rf ~ #" }, { fetch: 'X' })])).toBe(
+    expect(quoteCommand(barmanCommand(getWalArgs({ ...base, config: "/tmp/x'; rm -rf ~ #" }, { fetch: 'X' })))).toBe(
       "barman --config '/tmp/x'\\''; rm -rf ~ #' get-wal pg X",
     );
+  });
+});
+
+describe('putWalArgs', () => {
+  it('is `put-wal SERVER`, with --config=CONFIG joined by `=` as barman-wal-archive sends it', () => {
+    expect(putWalArgs('pg', undefined)).toEqual(['put-wal', 'pg']);
+    expect(putWalArgs('pg', '/etc/barman.conf')).toEqual(['--config=/etc/barman.conf', 'put-wal', 'pg']);
+  });
+
+  it('puts --test after the server name', () => {
+    expect(putWalArgs('pg', '/c', true)).toEqual(['--config=/c', 'put-wal', 'pg', '--test']);
+  });
+
+  it('runs barman on the archive host', () => {
+    expect(barmanCommand(putWalArgs('pg', undefined))).toEqual(['barman', 'put-wal', 'pg']);
   });
 });
