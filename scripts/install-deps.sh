@@ -42,23 +42,10 @@ if [ ${#missing[@]} -gt 0 ]; then
   apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 
-# npm dependencies: `npm ci` when node_modules is absent or older than the lockfile
-# (npm records each install in node_modules/.package-lock.json).
-if [ -f package-lock.json ]; then
-  if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-    echo "install-deps: npm ci"
-    ci_log=$(mktemp)
-    if ! npm ci --no-audit --no-fund >"$ci_log" 2>&1; then
-      # npm 11's ci wants every optional platform package of rollup/esbuild in the lock, but the
-      # registry reachable here answers 404 for the foreign ones (@rollup/rollup-android-arm64, …),
-      # so no lock written here can list them. npm install installs the same locked versions.
-      grep -m 3 -E 'npm error (code|Missing)' "$ci_log" >&2 || true
-      echo "install-deps: npm ci refused the lockfile; falling back to npm install" >&2
-      npm install --no-audit --no-fund
-    fi
-    rm -f "$ci_log"
-  fi
-elif [ ! -d node_modules ] || [ package.json -nt node_modules ]; then
-  echo "install-deps: npm install (no package-lock.json)"
-  npm install --no-audit --no-fund
+# npm dependencies: `npm ci` (the exact locked versions) when node_modules is absent or older than
+# the lockfile (npm records each install in node_modules/.package-lock.json). The lockfile lists
+# every optional platform package of rollup and esbuild, so `npm ci` works on any machine.
+if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  echo "install-deps: npm ci"
+  npm ci --no-audit --no-fund
 fi
