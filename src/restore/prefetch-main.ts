@@ -4,6 +4,7 @@
 import { createWriteStream } from 'node:fs';
 import { stat, truncate } from 'node:fs/promises';
 import { join } from 'node:path';
+import { runWorker } from '../cli/run-main.js';
 import { acquirePrefetchLock } from './prefetch-lock.js';
 import { PIPELINE_LIMITS, runPrefetchPipeline } from './prefetch-loop.js';
 import { readPrefetchRequest, requestKey } from './prefetch-request.js';
@@ -57,4 +58,4 @@ async function main(): Promise<void> {
   }
 }
 
-void main();
+runWorker(main);

@@ -1,6 +1,6 @@
 // Public API of the put-wal wire format: tar stream and checksum member, shared by client and server.
-export { ChecksumFormatError, TarFormatError } from './errors.js';
-export type { ChecksumErrorCode, TarErrorCode, WireErrorOptions } from './errors.js';
+export { ChecksumFormatError, TarFormatError } from '../errors.js';
+export type { ChecksumErrorCode, TarErrorCode, WireErrorOptions } from '../errors.js';
 export { packTar } from './tar-writer.js';
 export type { TarMemberSource } from './tar-writer.js';
 export { DEFAULT_TAR_LIMITS, checkMemberName, readTar } from './tar-reader.js';
