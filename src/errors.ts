@@ -1,4 +1,5 @@
-// Typed failures shared by every walship command; each executable maps them to its exit status.
+// The catalogue of walship's typed failures, every error class in one place; each executable maps
+// them to its exit status in its own table (src/cli/exit-table.ts applies it).
 
 export interface WalshipErrorOptions {
   hint?: string | undefined;
@@ -49,6 +50,12 @@ export class ServerInactiveError extends WalshipError {
 export class ConfigError extends WalshipError {
   override readonly name = 'ConfigError';
   override readonly code = 'CONFIG';
+}
+
+/** put-wal's incoming directory cannot be created or written by the ssh user. */
+export class IncomingUnusableError extends WalshipError {
+  override readonly name = 'IncomingUnusableError';
+  override readonly code = 'INCOMING_UNUSABLE';
 }
 
 /** A local input file (WAL_PATH) is missing, a directory or unreadable. */
@@ -106,9 +113,55 @@ export class SafeDirUnusableError extends WalshipError {
   override readonly code = 'SAFE_DIR_UNUSABLE';
 }
 
-/** Narrows a caught value to an Error, wrapping anything else. */
-export const asError = (value: unknown): Error =>
-  value instanceof Error ? value : new Error(String(value));
+/** Wire-format codes (a peer's tar stream or checksum file): callers branch on these, never on text. */
+export type TarErrorCode =
+  | 'TAR_TRUNCATED' // input ended inside a header or data, or before the end-of-archive blocks
+  | 'TAR_BAD_HEADER' // checksum mismatch, unknown magic, malformed number or pax record
+  | 'TAR_UNSAFE_NAME' // a name that is not one plain basename
+  | 'TAR_NOT_REGULAR' // link, device, fifo, directory, sparse file, GNU long-name header…
+  | 'TAR_TOO_LARGE' // a member, a pax header or the whole stream over its limit
+  | 'TAR_TOO_MANY_MEMBERS'
+  | 'TAR_SIZE_MISMATCH'; // writer side: a source produced more or fewer bytes than declared
+
+export type ChecksumErrorCode = 'CHECKSUM_BAD_LINE';
+
+export interface WireErrorOptions extends WalshipErrorOptions {
+  /** The tar member (or checksum entry) concerned, when there is one. */
+  member?: string;
+}
+
+/** Wire failures are WalshipErrors, so every cli prints them (and their hint) the same way. */
+abstract class WireError<Code extends string> extends WalshipError {
+  override readonly code: Code;
+  readonly member: string | undefined;
+
+  constructor(code: Code, message: string, options: WireErrorOptions) {
+    super(message, { hint: options.hint, cause: options.cause });
+    this.code = code;
+    this.member = options.member;
+  }
+}
+
+/** A tar stream walship will not read (reader) or must not write (writer). */
+export class TarFormatError extends WireError<TarErrorCode> {
+  override readonly name = 'TarFormatError';
+
+  constructor(code: TarErrorCode, message: string, options: WireErrorOptions = {}) {
+    super(code, message, options);
+  }
+}
+
+/** A SHA256SUMS / MD5SUMS line that is not `<hex><space><space|*><name>`, or an unusable entry. */
+export class ChecksumFormatError extends WireError<ChecksumErrorCode> {
+  override readonly name = 'ChecksumFormatError';
+  /** 1-based line number in the checksum file, when parsing one. */
+  readonly line: number | undefined;
+
+  constructor(message: string, options: WireErrorOptions & { line?: number } = {}) {
+    super('CHECKSUM_BAD_LINE', message, options);
+    this.line = options.line;
+  }
+}
 
 /** Reads `code` off a Node system error (ENOENT, EEXIST, ...), if it has one. */
 export const errnoCode = (value: unknown): string | undefined =>

@@ -1,15 +1,8 @@
-// Runs a command's main at the process edge: the exit status is set only after stdout and stderr
-// have flushed, and an unexpected exception becomes one `ERROR:` line with the given status.
+// Runs an entry point at the process edge: the exit status is set only after stdout and stderr
+// have flushed, and an exception that escapes main becomes one `ERROR:` line and its table status.
 
-import { WalshipError } from '../errors.js';
+import { exitStatusFor, formatError, type ExitTable } from './exit-table.js';
 import { processIO, type CommandIO } from './io.js';
-
-/** Formats an error as the single `ERROR: ...` line (plus `HINT: ...` when the user can act). */
-export function formatError(error: unknown): string {
-  const message = error instanceof Error ? error.message : String(error);
-  const hint = error instanceof WalshipError ? error.hint : undefined;
-  return `ERROR: ${message}${hint ? `\nHINT: ${hint}` : ''}\n`;
-}
 
 const flush = (stream: NodeJS.WritableStream): Promise<void> =>
   new Promise((resolve) => {
@@ -17,24 +10,41 @@ const flush = (stream: NodeJS.WritableStream): Promise<void> =>
     else resolve();
   });
 
-export function runMain(main: (argv: string[], io: CommandIO) => Promise<number>, unexpectedStatus: number): void {
-  const io = processIO();
+/** Settles `work` into process.exitCode once `streams` have flushed; never exits 0 with work pending. */
+function settle(work: () => Promise<number>, table: ExitTable, streams: NodeJS.WritableStream[]): void {
   let finished = false;
   // If the event loop empties while main is still pending (a stream nobody will ever end), Node
   // would exit 0: for archive_command that means "archived". Never let that happen.
   process.on('exit', () => {
     if (finished) return;
     process.stderr.write('ERROR: internal error: walship stopped before finishing its work\n');
-    process.exitCode = unexpectedStatus;
+    process.exitCode = table.unexpected;
   });
-  main(process.argv.slice(2), io)
+  work()
     .catch((error: unknown) => {
-      io.stderr.write(formatError(error));
-      return unexpectedStatus;
+      process.stderr.write(formatError(error));
+      return exitStatusFor(table, error);
     })
     .then(async (status) => {
-      await Promise.all([flush(process.stdout), flush(process.stderr)]);
+      await Promise.all(streams.map(flush));
       finished = true;
       process.exitCode = status;
     });
+}
+
+/** An executable's entry: main gets argv and the process's streams. */
+export function runMain(main: (argv: string[], io: CommandIO) => Promise<number>, table: ExitTable): void {
+  const io = processIO();
+  settle(() => main(process.argv.slice(2), io), table, [process.stdout, process.stderr]);
+}
+
+/** Statuses of a detached worker: nobody waits for it, so any failure is simply 1. */
+const WORKER_EXIT: ExitTable = { rows: [], unexpected: 1 };
+
+/**
+ * A detached worker's entry (the restore prefetch worker): its stdio is /dev/null and it logs to a
+ * file of its own, so it gets no CommandIO and its stdout is never touched.
+ */
+export function runWorker(main: () => Promise<void>): void {
+  settle(async () => (await main(), 0), WORKER_EXIT, [process.stderr]);
 }

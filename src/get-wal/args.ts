@@ -1,9 +1,11 @@
 // get-wal's command line, as Barman 3.4's argparse accepts it and barman-wal-restore sends it:
 // `get-wal [-o DIR] [-P] [-z|-x|-j|--keep-compression] [-p N] [-t] SERVER_NAME WAL_NAME`.
 
-import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import type { Writable } from 'node:stream';
-import { UsageError } from '../errors.js';
+import { Option } from 'commander';
+import { SERVER } from '../cli/executables.js';
+import type { CommandIO } from '../cli/io.js';
+import { numberOption } from '../cli/number-option.js';
+import { createProgram, parseProgram } from '../cli/program.js';
 import type { OutputFormat } from './send.js';
 
 export interface GetWalRequest {
@@ -17,19 +19,12 @@ export interface GetWalRequest {
   test: boolean;
 }
 
-/** Barman's check_positive: --peek takes an integer >= 1. */
-const parsePeek = (value: string): number => {
-  if (!/^\s*\+?\d+\s*$/.test(value) || Number(value) < 1) throw new InvalidArgumentError(`'${value}' is not a positive integer`);
-  return Number(value);
-};
-
-/** Returns the request, or 'help' after printing usage to stderr (stdout carries only WAL bytes). */
-export function parseGetWalArgs(args: readonly string[], stderr: Writable): GetWalRequest | 'help' {
+/** Returns the request, or undefined when help or version was printed (see src/cli/program.ts). */
+export function parseGetWalArgs(args: readonly string[], io: Pick<CommandIO, 'stdout' | 'invokedAs'>): GetWalRequest | undefined {
   // -z/-j/--keep-compression are store_const flags in Barman: the last one given wins.
   let output: OutputFormat = 'plain';
-  const program = new Command('get-wal')
-    .exitOverride()
-    .configureOutput({ writeOut: (text) => stderr.write(text), writeErr: (text) => stderr.write(text), outputError: () => undefined })
+  const program = createProgram(SERVER, io, 'get-wal')
+    .description('send one WAL file on stdout (or into -o DIR), or peek at the names that follow it')
     .argument('<SERVER_NAME>')
     .argument('<WAL_NAME>')
     .option('-o, --output-directory <DIR>', 'write the WAL file into DIR/<WAL_NAME> instead of stdout')
@@ -38,19 +33,14 @@ export function parseGetWalArgs(args: readonly string[], stderr: Writable): GetW
     .addOption(new Option('-x', 'alias of --gzip (Barman)').hideHelp())
     .option('-j, --bzip2', 'compress the output with bzip2')
     .option('--keep-compression', 'send the stored bytes as they are')
-    .option('-p, --peek <N>', 'list up to N existing WAL names from WAL_NAME on', parsePeek)
+    // Barman's check_positive: Python's int(), at least 1.
+    .option('-p, --peek <N>', 'list up to N existing WAL names from WAL_NAME on', numberOption({ min: 1, max: Number.MAX_SAFE_INTEGER, pythonInt: true }))
     .option('-t, --test', 'check the server configuration and exit');
   program.on('option:gzip', () => (output = 'gzip'));
   program.on('option:x', () => (output = 'gzip'));
   program.on('option:bzip2', () => (output = 'bzip2'));
   program.on('option:keep-compression', () => (output = 'keep'));
-  try {
-    program.parse([...args], { from: 'user' });
-  } catch (error) {
-    if (error instanceof CommanderError && error.exitCode === 0) return 'help';
-    if (error instanceof CommanderError) throw new UsageError(error.message.replace(/^error: /, ''), { hint: 'usage: get-wal [-o DIR] [-P] [-z|-j|--keep-compression] [-p N] [-t] SERVER_NAME WAL_NAME' });
-    throw error;
-  }
+  if (!parseProgram(program, args)) return undefined;
   const opts = program.opts<{ outputDirectory?: string; partial?: boolean; peek?: number; test?: boolean }>();
   const [serverName, walName] = program.args as [string, string];
   return {

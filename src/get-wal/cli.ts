@@ -1,7 +1,7 @@
 // The process edge of get-wal: argv, the Barman configuration, stderr lines and the exit status.
 
+import { guard, type ExitTable } from '../cli/exit-table.js';
 import type { CommandIO } from '../cli/io.js';
-import { formatError } from '../cli/run-main.js';
 import { resolveServer } from '../config/barman-config.js';
 import {
   CompressionError,
@@ -16,40 +16,34 @@ import {
 import { parseGetWalArgs } from './args.js';
 import { getWal, type GetWalResult } from './get-wal.js';
 
-type ErrorClass = abstract new (...args: never[]) => Error;
-
 /**
  * Error → exit status, as Barman's get-wal answers: 1 for a server or file it cannot serve, 2 for
- * a usage error (argparse), 3 for an invalid WAL name or an unusable -o DIR.
+ * a usage error (argparse), 3 for an invalid WAL name or an unusable -o DIR. Anything else (a read
+ * error, a broken pipe to the client) is a failed get-wal: 1, as Barman.
  */
-export const GET_WAL_EXIT: ReadonlyArray<[ErrorClass, number]> = [
-  [UsageError, 2],
-  [InvalidWalNameError, 3],
-  [DestinationUnusableError, 3],
-  [UnknownServerError, 1],
-  [InvalidServerNameError, 1],
-  [ServerInactiveError, 1],
-  [ConfigError, 1],
-  [CompressionError, 1],
-];
-/** Anything else (a read error, a broken pipe to the client) is a failed get-wal: 1, as Barman. */
-export const GET_WAL_UNEXPECTED = 1;
+export const GET_WAL_EXIT: ExitTable = {
+  rows: [
+    [UsageError, 2],
+    [InvalidWalNameError, 3],
+    [DestinationUnusableError, 3],
+    [UnknownServerError, 1],
+    [InvalidServerNameError, 1],
+    [ServerInactiveError, 1],
+    [ConfigError, 1],
+    [CompressionError, 1],
+  ],
+  unexpected: 1,
+};
 export const EXIT_NOT_FOUND = 1;
 
-export const exitStatusFor = (error: unknown): number =>
-  GET_WAL_EXIT.find(([type]) => error instanceof type)?.[1] ?? GET_WAL_UNEXPECTED;
-
 export async function getWalCommand(args: string[], io: CommandIO, configPath: string | undefined): Promise<number> {
-  try {
-    const request = parseGetWalArgs(args, io.stderr);
-    if (request === 'help') return 0;
+  return guard(io, GET_WAL_EXIT, async () => {
+    const request = parseGetWalArgs(args, io);
+    if (request === undefined) return 0;
     const server = resolveServer(configPath, request.serverName);
     if (!server.active) throw new ServerInactiveError(`Inactive server: ${server.name}`);
     return report(await getWal(request, server, io.stdout), request.serverName, io);
-  } catch (error) {
-    io.stderr.write(formatError(error));
-    return exitStatusFor(error);
-  }
+  });
 }
 
 /** Turns a result into output and a status. --test and --peek answers go to stdout, as Barman's. */

@@ -1,30 +1,32 @@
 // `walship-server put-wal [-t] SERVER`: argv, config lookup, stderr lines and the exit status.
 
-import { parseArgs } from 'node:util';
+import { SERVER } from '../cli/executables.js';
+import { guard, type ExitTable } from '../cli/exit-table.js';
 import type { CommandIO } from '../cli/io.js';
 import { say } from '../cli/io.js';
-import { formatError } from '../cli/run-main.js';
+import { createProgram, parseProgram } from '../cli/program.js';
 import { resolveServer } from '../config/barman-config.js';
 import { InvalidWalNameError, UsageError } from '../errors.js';
 import type { PublishOutcome } from './publish.js';
 import { putWal, requireActive } from './put-wal.js';
 
 /** Error → exit status, as Barman's put-wal answers (argparse 2, invalid WAL name 3, any other failure 1). */
-export function putWalExitStatus(error: unknown): number {
-  if (error instanceof UsageError) return 2;
-  if (error instanceof InvalidWalNameError) return 3;
-  return 1;
-}
+export const PUT_WAL_EXIT: ExitTable = {
+  rows: [
+    [UsageError, 2],
+    [InvalidWalNameError, 3],
+  ],
+  unexpected: 1,
+};
 
-function parsePutWalArgs(args: string[]): { server: string; test: boolean } {
-  try {
-    const { values, positionals } = parseArgs({ args, options: { test: { type: 'boolean', short: 't' } }, allowPositionals: true, strict: true });
-    if (positionals.length !== 1) throw new UsageError('put-wal takes exactly one SERVER_NAME');
-    return { server: positionals[0] as string, test: values.test === true };
-  } catch (error) {
-    if (error instanceof UsageError) throw error;
-    throw new UsageError((error as Error).message);
-  }
+/** The server name and --test, or undefined when help or version was printed. */
+function parsePutWalArgs(args: string[], io: CommandIO): { server: string; test: boolean } | undefined {
+  const program = createProgram(SERVER, io, 'put-wal')
+    .description('receive WAL files as a tar stream with their checksums on stdin and store them in incoming')
+    .argument('<SERVER_NAME>')
+    .option('-t, --test', 'check the server configuration and exit');
+  if (!parseProgram(program, args)) return undefined;
+  return { server: program.args[0] as string, test: program.opts<{ test?: boolean }>().test === true };
 }
 
 function report(io: CommandIO, outcome: PublishOutcome): void {
@@ -35,19 +37,17 @@ function report(io: CommandIO, outcome: PublishOutcome): void {
 }
 
 export async function putWalCommand(args: string[], io: CommandIO, configPath: string | undefined): Promise<number> {
-  try {
-    const { server: name, test } = parsePutWalArgs(args);
-    const server = resolveServer(configPath, name);
+  return guard(io, PUT_WAL_EXIT, async () => {
+    const parsed = parsePutWalArgs(args, io);
+    if (parsed === undefined) return 0;
+    const server = resolveServer(configPath, parsed.server);
     requireActive(server);
-    if (test) {
+    if (parsed.test) {
       io.stdout.write(`Ready to accept WAL files for the server ${server.name}\n`);
       return 0;
     }
     const outcomes = await putWal({ server, input: io.stdin });
     outcomes.forEach((outcome) => report(io, outcome));
     return 0;
-  } catch (error) {
-    io.stderr.write(formatError(error));
-    return putWalExitStatus(error);
-  }
+  });
 }

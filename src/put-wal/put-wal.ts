@@ -5,7 +5,7 @@ import { access, constants, mkdir } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import type { ServerConfig } from '../config/barman-config.js';
 import { sweepAbandonedTemps } from '../durable/temp-sweep.js';
-import { ServerInactiveError, WalshipError } from '../errors.js';
+import { IncomingUnusableError, ServerInactiveError } from '../errors.js';
 import type { TarLimits } from '../wire/tar-reader.js';
 import { publishWal, type PublishOutcome } from './publish.js';
 import { discardAll, receiveWalStream } from './receive.js';
@@ -16,11 +16,6 @@ export interface PutWalRequest {
   input: Readable;
   now?: () => Date;
   limits?: TarLimits;
-}
-
-export class IncomingUnusableError extends WalshipError {
-  override readonly name = 'IncomingUnusableError';
-  override readonly code = 'INCOMING_UNUSABLE';
 }
 
 export function requireActive(server: ServerConfig): void {

@@ -5,11 +5,10 @@ import { createHash } from 'node:crypto';
 import { utimes } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
-import { InvalidWalNameError } from '../errors.js';
+import { InvalidWalNameError, TarFormatError } from '../errors.js';
 import { discardTemp, writeTempFile, type TempFile } from '../durable/durable-write.js';
 import { parseWalName, type WalName } from '../wal/name.js';
 import { checksumAlgorithmForMember, type ChecksumAlgorithm } from '../wire/checksums.js';
-import { TarFormatError } from '../wire/errors.js';
 import { readTar, type TarLimits } from '../wire/tar-reader.js';
 
 export interface ReceivedWal {

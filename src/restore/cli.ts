@@ -2,8 +2,8 @@
 // prefetch worker once WAL_DEST is delivered.
 
 import { dirname } from 'node:path';
+import { guard, reportError, type ExitTable } from '../cli/exit-table.js';
 import { say, type CommandIO } from '../cli/io.js';
-import { formatError } from '../cli/run-main.js';
 import { requireServerName } from '../config/barman-config.js';
 import {
   CompressionError,
@@ -27,44 +27,37 @@ import { restoreWal } from './restore.js';
 import { startPrefetch, openSpoolOrWarn } from './prefetch/start.js';
 import { throttleAfterFailure } from './throttle.js';
 
-type ErrorClass = abstract new (...args: never[]) => Error;
-
 /**
  * Error → exit status. PostgreSQL treats any restore_command exit above 125 as fatal and aborts
  * recovery (and a signal death likewise), so every status here is 1..3: "not available now".
+ * An unexpected exception is 2, "could not fetch", never 0 and never above 125.
  */
-export const RESTORE_EXIT: ReadonlyArray<[ErrorClass, number]> = [
-  [DestinationUnusableError, 3],
-  [SshConnectError, 2],
-  [RemoteCommandError, 2],
-  [CompressionError, 2],
-  [InvalidSegmentError, 2],
-  [UsageError, 2],
-  [InvalidWalNameError, 2],
-  [InvalidServerNameError, 2],
-];
+export const RESTORE_EXIT: ExitTable = {
+  rows: [
+    [DestinationUnusableError, 3],
+    [SshConnectError, 2],
+    [RemoteCommandError, 2],
+    [CompressionError, 2],
+    [InvalidSegmentError, 2],
+    [UsageError, 2],
+    [InvalidWalNameError, 2],
+    [InvalidServerNameError, 2],
+  ],
+  unexpected: 2,
+};
 export const EXIT_DELIVERED = 0;
 export const EXIT_NOT_FOUND = 1;
-/** An unexpected exception: 2, "could not fetch", never 0 and never above 125. */
-export const RESTORE_UNEXPECTED = 2;
-
-export const exitStatusFor = (error: unknown): number =>
-  RESTORE_EXIT.find(([type]) => error instanceof type)?.[1] ?? RESTORE_UNEXPECTED;
 
 export async function restoreMain(argv: string[], io: CommandIO): Promise<number> {
   let options: RestoreOptions;
   try {
-    const parsed = parseRestoreArgs(argv, io.stderr);
-    if (parsed === 'help') return 0;
+    const parsed = parseRestoreArgs(argv, io);
+    if (parsed === undefined) return 0;
     options = parsed;
   } catch (error) {
-    io.stderr.write(formatError(error));
-    return exitStatusFor(error);
+    return reportError(io, RESTORE_EXIT, error);
   }
-  const status = await runRestore(options, io).catch((error: unknown) => {
-    io.stderr.write(formatError(error));
-    return exitStatusFor(error);
-  });
+  const status = await guard(io, RESTORE_EXIT, () => runRestore(options, io));
   await throttleAfterFailure(status, options.sleepSeconds, (line) => say(io, line));
   return status;
 }
@@ -98,5 +91,5 @@ async function testConnection(transport: Transport, options: RestoreOptions, io:
   if (exit.status === 0) return EXIT_DELIVERED;
   // 1 is get-wal's "cannot serve this server" (unknown, inactive), as for a fetch.
   if (exit.status === 1) return EXIT_NOT_FOUND;
-  throw new RemoteCommandError(`remote get-wal --test exited ${exit.status}`, exit.status ?? RESTORE_UNEXPECTED);
+  throw new RemoteCommandError(`remote get-wal --test exited ${exit.status}`, exit.status ?? RESTORE_EXIT.unexpected);
 }

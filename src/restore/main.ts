@@ -1,5 +1,5 @@
 // Entry point of walship-restore and its barman-wal-restore alias.
 import { runMain } from '../cli/run-main.js';
-import { restoreMain, RESTORE_UNEXPECTED } from './cli.js';
+import { RESTORE_EXIT, restoreMain } from './cli.js';
 
-runMain(restoreMain, RESTORE_UNEXPECTED);
+runMain(restoreMain, RESTORE_EXIT);

@@ -1,13 +1,16 @@
 // walship-safe-dir's process edge: argv (commander), the running user, stderr lines, exit statuses.
 
 import { homedir } from 'node:os';
-import { Command, CommanderError, InvalidArgumentError } from 'commander';
+import type { Command } from 'commander';
+import { SAFE_DIR } from '../cli/executables.js';
+import { guard, reportError } from '../cli/exit-table.js';
 import type { CommandIO } from '../cli/io.js';
 import { say } from '../cli/io.js';
-import { formatError } from '../cli/run-main.js';
+import { numberOption } from '../cli/number-option.js';
+import { addSubcommand, createProgram, parseProgramAsync } from '../cli/program.js';
 import { UsageError } from '../errors.js';
 import { checkWal } from './check.js';
-import { EXIT, localExitStatus, NOTIFY_EXIT, notifyExitStatus } from './exit-status.js';
+import { EXIT, LOCAL_EXIT, NOTIFY_EXIT, NOTIFY_EXIT_TABLE } from './exit-status.js';
 import { markWal } from './mark.js';
 import { notify, type NotifyFlags } from './notify.js';
 import { markerPath, resolveSafeDir } from './safe-dir.js';
@@ -22,41 +25,23 @@ export interface Identity {
 export const processIdentity = (io: CommandIO): Identity => ({ uid: process.geteuid?.() ?? -1, home: io.env['HOME'] ?? homedir() });
 
 /** --wait: seconds, fractions allowed; an hour at most, since the archiver does nothing else meanwhile. */
-function parseWaitSeconds(text: string): number {
-  const value = /^[0-9]+(\.[0-9]+)?$/.test(text) ? Number(text) : NaN;
-  if (!(value >= 0 && value <= 3600)) throw new InvalidArgumentError('expected seconds between 0 and 3600');
-  return value;
-}
+const waitSeconds = numberOption({ min: 0, max: 3600, fraction: true });
 
 const dirOf = (option: string | undefined, io: CommandIO, who: Identity): string =>
   resolveSafeDir(option ?? io.env['WALSHIP_SAFE_DIR'], who.home);
 
-/** Runs one verb and turns its failure into the ERROR line and that verb's status. */
-async function guarded(io: CommandIO, statusOf: (error: unknown) => number, body: () => Promise<number>): Promise<number> {
-  try {
-    return await body();
-  } catch (error) {
-    io.stderr.write(formatError(error));
-    return statusOf(error);
-  }
-}
-
 function buildProgram(io: CommandIO, who: Identity, settle: (status: Promise<number>) => void): Command {
-  const program = new Command('walship-safe-dir')
-    .description('PostgreSQL 9.2/9.3 WAL safe dir: archive_command succeeds once Barman has marked the segment safe')
-    .exitOverride()
-    .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s), outputError: () => undefined });
+  const program = createProgram(SAFE_DIR, io);
 
-  program
-    .command('check')
+  addSubcommand(program, 'check', io)
     .description("archive_command: exit 0 once DIR/%f.done exists (or for .backup/.partial); 1 while it does not")
     .argument('<wal>', "the WAL file name (archive_command's %f)")
     .option('--dir <dir>', 'safe dir (default: $WALSHIP_SAFE_DIR or ~/.wal_safe_dir)')
-    .option('--wait <seconds>', 'keep looking for the marker this long before giving up', parseWaitSeconds, 0)
+    .option('--wait <seconds>', 'keep looking for the marker this long before giving up', waitSeconds, 0)
     .option('--accept-history', 'PostgreSQL 9.2 only: accept .history files without a marker (see docs/safe-dir.md)')
     .action((wal: string, opts: { dir?: string; wait: number; acceptHistory?: boolean }) => {
       settle(
-        guarded(io, localExitStatus, async () => {
+        guard(io, LOCAL_EXIT, async () => {
           const dir = dirOf(opts.dir, io, who);
           const outcome = await checkWal({ name: wal, dir, uid: who.uid, waitMs: opts.wait * 1000, acceptHistory: opts.acceptHistory === true });
           if (outcome.safe) return EXIT.ok;
@@ -66,14 +51,13 @@ function buildProgram(io: CommandIO, who: Identity, settle: (status: Promise<num
       );
     });
 
-  program
-    .command('mark')
+  addSubcommand(program, 'mark', io)
     .description('create DIR/NAME.done durably (run by notify over ssh, as the PostgreSQL user)')
     .argument('<name>', 'the WAL file name Barman archived')
     .option('--dir <dir>', 'safe dir (default: $WALSHIP_SAFE_DIR or ~/.wal_safe_dir)')
     .action((name: string, opts: { dir?: string }) => {
       settle(
-        guarded(io, localExitStatus, async () => {
+        guard(io, LOCAL_EXIT, async () => {
           const outcome = await markWal({ name, dir: dirOf(opts.dir, io, who), uid: who.uid });
           say(io, outcome.result === 'marked' ? `marked ${outcome.wal.name} safe: ${outcome.path}` : `${outcome.wal.name} was already taken by check (${outcome.path}); nothing to do`);
           return EXIT.ok;
@@ -81,8 +65,7 @@ function buildProgram(io: CommandIO, who: Identity, settle: (status: Promise<num
       );
     });
 
-  program
-    .command('notify')
+  addSubcommand(program, 'notify', io)
     .description("Barman's post_archive_retry_script: mark $BARMAN_SEGMENT on the PostgreSQL host over ssh")
     .option('--host <host>', 'PostgreSQL host or ssh alias ($WALSHIP_SAFE_DIR_HOST)')
     .option('--user <user>', 'ssh user owning the safe dir ($WALSHIP_SAFE_DIR_USER, default postgres)')
@@ -92,26 +75,25 @@ function buildProgram(io: CommandIO, who: Identity, settle: (status: Promise<num
     .option('--connect-timeout <seconds>', 'ssh ConnectTimeout ($WALSHIP_SAFE_DIR_CONNECT_TIMEOUT, default 10)')
     .action((opts: NotifyFlags) => {
       settle(
-        guarded(io, notifyExitStatus, async () => {
+        guard(io, NOTIFY_EXIT_TABLE, async () => {
           const outcome = await notify(opts, io);
           if (outcome.action === 'marked') say(io, `marked ${outcome.name} safe on ${outcome.where}`);
           if (outcome.action === 'skip') say(io, outcome.message);
           if (outcome.action !== 'abort') return NOTIFY_EXIT.ok;
-          io.stderr.write(formatError(new Error(outcome.message)));
+          say(io, `ERROR: ${outcome.message}`);
           return NOTIFY_EXIT.abortContinue;
         }),
       );
     });
 
-  program
-    .command('sweep')
+  addSubcommand(program, 'sweep', io)
     .description('remove markers PostgreSQL will never ask for, and stale temp files')
     .option('--dir <dir>', 'safe dir (default: $WALSHIP_SAFE_DIR or ~/.wal_safe_dir)')
     .option('--pgdata <dir>', 'PostgreSQL data directory (default: $PGDATA)')
     .option('--dry-run', 'print what would be removed, remove nothing')
     .action((opts: { dir?: string; pgdata?: string; dryRun?: boolean }) => {
       settle(
-        guarded(io, localExitStatus, async () => {
+        guard(io, LOCAL_EXIT, async () => {
           const pgdata = opts.pgdata ?? io.env['PGDATA'];
           if (pgdata === undefined || pgdata === '') throw new UsageError('sweep needs the data directory', { hint: 'pass --pgdata DIR or set PGDATA' });
           const dryRun = opts.dryRun === true;
@@ -125,24 +107,16 @@ function buildProgram(io: CommandIO, who: Identity, settle: (status: Promise<num
   return program;
 }
 
-/** Commander's own codes for help the user asked for; any other CommanderError is a usage error. */
-const HELP_CODES = new Set(['commander.helpDisplayed', 'commander.version']);
-
 export async function safeDirMain(argv: string[], io: CommandIO, who: Identity = processIdentity(io)): Promise<number> {
   let status: Promise<number> | undefined;
   const program = buildProgram(io, who, (pending) => {
     status = pending;
   });
   try {
-    await program.parseAsync(argv, { from: 'user' });
+    if (!(await parseProgramAsync(program, argv))) return EXIT.ok;
   } catch (error) {
-    if (!(error instanceof CommanderError)) throw error;
-    if (HELP_CODES.has(error.code)) return EXIT.ok;
-    // No command at all: commander has already printed the usage to stderr.
-    if (error.code === 'commander.help') return EXIT.usage;
-    io.stderr.write(formatError(new UsageError(error.message.replace(/^error: /, ''), { hint: 'walship-safe-dir --help' })));
-    return EXIT.usage;
+    // Commander's usage errors come before any verb ran; both tables give them 2.
+    return reportError(io, LOCAL_EXIT, error);
   }
-  if (status === undefined) return EXIT.usage;
-  return status;
+  return status ?? EXIT.usage;
 }

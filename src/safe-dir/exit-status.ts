@@ -1,5 +1,6 @@
 // walship-safe-dir's exit statuses: one table for the PostgreSQL-host verbs, one for notify.
 
+import type { ExitTable } from '../cli/exit-table.js';
 import { InvalidWalNameError, RemoteCommandError, SafeDirUnusableError, SshConnectError, UsageError } from '../errors.js';
 
 /**
@@ -33,16 +34,22 @@ export const NOTIFY_EXIT = {
   abortContinue: 62,
 } as const;
 
-export function localExitStatus(error: unknown): number {
-  if (error instanceof UsageError) return EXIT.usage;
-  if (error instanceof InvalidWalNameError) return EXIT.invalidName;
-  if (error instanceof SafeDirUnusableError) return EXIT.safeDirUnusable;
-  return EXIT.unexpected;
-}
+/** check, mark and sweep failures. */
+export const LOCAL_EXIT: ExitTable = {
+  rows: [
+    [UsageError, EXIT.usage],
+    [InvalidWalNameError, EXIT.invalidName],
+    [SafeDirUnusableError, EXIT.safeDirUnusable],
+  ],
+  unexpected: EXIT.unexpected,
+};
 
-export function notifyExitStatus(error: unknown): number {
-  if (error instanceof UsageError) return NOTIFY_EXIT.usage;
-  if (error instanceof SshConnectError) return NOTIFY_EXIT.sshFailed;
-  if (error instanceof RemoteCommandError) return NOTIFY_EXIT.remoteFailed;
-  return NOTIFY_EXIT.unexpected;
-}
+/** notify failures; none of them is 62 or 63, so Barman retries the hook. */
+export const NOTIFY_EXIT_TABLE: ExitTable = {
+  rows: [
+    [UsageError, NOTIFY_EXIT.usage],
+    [SshConnectError, NOTIFY_EXIT.sshFailed],
+    [RemoteCommandError, NOTIFY_EXIT.remoteFailed],
+  ],
+  unexpected: NOTIFY_EXIT.unexpected,
+};

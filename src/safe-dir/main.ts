@@ -1,6 +1,6 @@
 // Entry point of walship-safe-dir.
 import { runMain } from '../cli/run-main.js';
 import { safeDirMain } from './cli.js';
-import { EXIT } from './exit-status.js';
+import { LOCAL_EXIT } from './exit-status.js';
 
-runMain(safeDirMain, EXIT.unexpected);
+runMain(safeDirMain, LOCAL_EXIT);

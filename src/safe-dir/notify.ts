@@ -2,6 +2,7 @@
 // PostgreSQL host over ssh to create the marker for the segment Barman has just archived.
 
 import type { CommandIO } from '../cli/io.js';
+import { parseNumber } from '../cli/number-option.js';
 import { UsageError } from '../errors.js';
 import { validateSshTarget } from '../transport/openssh.js';
 import { planNotify, type NotifyPlan } from './barman-env.js';
@@ -22,9 +23,10 @@ export const DEFAULT_REMOTE_COMMAND = 'walship-safe-dir';
 /** Long enough for a slow network, short enough that Barman's retry loop moves on. */
 export const DEFAULT_CONNECT_TIMEOUT_SECONDS = 10;
 
+/** Flags and variables alike: a malformed number is a usage error naming what it was for. */
 const positiveInteger = (text: string, what: string, max: number): number => {
-  const value = /^[0-9]+$/.test(text) ? Number(text) : NaN;
-  if (!Number.isInteger(value) || value < 1 || value > max) throw new UsageError(`invalid ${what} ${JSON.stringify(text)}`);
+  const value = parseNumber(text, { min: 1, max });
+  if (value === undefined) throw new UsageError(`invalid ${what} ${JSON.stringify(text)}`);
   return value;
 };
 

@@ -1,12 +1,15 @@
 // walship-server (and its `barman` alias): Barman's global options, then put-wal or get-wal.
 // barman-cli sends `--config='PATH'` and `--config PATH` through the remote shell; both parse here.
 
+import { Option } from 'commander';
+import { SERVER } from '../cli/executables.js';
+import { guard, type ExitTable } from '../cli/exit-table.js';
 import type { CommandIO } from '../cli/io.js';
-import { formatError } from '../cli/run-main.js';
+import { createProgram, parseProgram } from '../cli/program.js';
 import { UsageError } from '../errors.js';
 
 /** argparse's status for a usage error; SPEC §1 gives 2 for any subcommand other than ours. */
-export const EXIT_USAGE = 2;
+export const SERVER_EXIT: ExitTable = { rows: [[UsageError, 2]], unexpected: 1 };
 
 export interface GlobalOptions {
   configPath: string | undefined;
@@ -14,56 +17,59 @@ export interface GlobalOptions {
   rest: string[];
 }
 
-/** Barman global flags we accept and ignore, because they change only Barman's own logging. */
-const IGNORED_FLAGS = new Set(['-q', '--quiet', '-d', '--debug']);
-const IGNORED_WITH_VALUE = new Set(['-f', '--format', '--log-level', '--color', '--colour']);
+const COMMANDS_HELP = `
+Commands (each takes --help):
+  put-wal [-t] SERVER_NAME                 receive WAL files (a tar stream on stdin) into incoming
+  get-wal [options] SERVER_NAME WAL_NAME   send one WAL file, or --peek at the names that follow it
+`;
 
-export function parseGlobalOptions(argv: readonly string[]): GlobalOptions {
-  let configPath: string | undefined;
-  let i = 0;
-  for (; i < argv.length; i++) {
-    const arg = argv[i] as string;
-    if (arg === '-c' || arg === '--config') {
-      configPath = argv[++i];
-      if (configPath === undefined) throw new UsageError(`${arg} needs a path`);
-    } else if (arg.startsWith('--config=')) configPath = arg.slice('--config='.length);
-    else if (IGNORED_FLAGS.has(arg)) continue;
-    else if (IGNORED_WITH_VALUE.has(arg)) i++;
-    else if ([...IGNORED_WITH_VALUE].some((flag) => arg.startsWith(`${flag}=`))) continue;
-    else if (arg.startsWith('-')) throw new UsageError(`unknown option ${arg}`);
-    else break;
-  }
-  return { configPath, command: argv[i], rest: argv.slice(i + 1) };
+/** Barman global flags accepted and ignored, because they change only Barman's own logging. */
+const ignoredFlags = (): Option[] =>
+  [
+    new Option('-q, --quiet'),
+    new Option('-d, --debug'),
+    new Option('-f, --format <FORMAT>'),
+    new Option('--log-level <LEVEL>'),
+    new Option('--color <WHEN>'),
+    new Option('--colour <WHEN>'),
+  ].map((option) => option.hideHelp());
+
+/** The global options and the subcommand with its own arguments; undefined after help or version. */
+export function parseGlobalOptions(argv: readonly string[], io: Pick<CommandIO, 'stdout' | 'invokedAs'>): GlobalOptions | undefined {
+  const program = createProgram(SERVER, io)
+    .usage('[-c CONFIG] put-wal|get-wal [ARGS...]')
+    .option('-c, --config <CONFIG>', 'Barman configuration file (default: ~/.barman.conf, /etc/barman.conf, /etc/barman/barman.conf)')
+    .argument('[command]')
+    .argument('[args...]')
+    // Everything from the subcommand on is the subcommand's: `put-wal --test pg`.
+    .passThroughOptions()
+    .addHelpText('after', COMMANDS_HELP);
+  for (const option of ignoredFlags()) program.addOption(option);
+  if (!parseProgram(program, argv)) return undefined;
+  const [command, rest] = program.processedArgs as [string | undefined, string[]];
+  return { configPath: program.opts<{ config?: string }>().config, command, rest };
 }
 
 export async function serverMain(argv: string[], io: CommandIO): Promise<number> {
-  let options: GlobalOptions;
-  try {
-    options = parseGlobalOptions(argv);
-  } catch (error) {
-    io.stderr.write(formatError(error));
-    return EXIT_USAGE;
-  }
-  switch (options.command) {
-    case 'put-wal': {
-      const { putWalCommand } = await import('../put-wal/cli.js');
-      return putWalCommand(options.rest, io, options.configPath);
+  return guard(io, SERVER_EXIT, async () => {
+    const options = parseGlobalOptions(argv, io);
+    if (options === undefined) return 0;
+    switch (options.command) {
+      case 'put-wal': {
+        const { putWalCommand } = await import('../put-wal/cli.js');
+        return putWalCommand(options.rest, io, options.configPath);
+      }
+      case 'get-wal': {
+        const { getWalCommand } = await import('../get-wal/cli.js');
+        return getWalCommand(options.rest, io, options.configPath);
+      }
+      default:
+        throw new UsageError(
+          options.command === undefined
+            ? 'no command given'
+            : `'${options.command.slice(0, 64)}' is not available: this host runs walship, which implements only Barman's put-wal and get-wal`,
+          { hint: 'usage: barman [-c CONFIG] put-wal [-t] SERVER | get-wal [options] SERVER WAL_NAME' },
+        );
     }
-    case 'get-wal': {
-      const { getWalCommand } = await import('../get-wal/cli.js');
-      return getWalCommand(options.rest, io, options.configPath);
-    }
-    default:
-      io.stderr.write(
-        formatError(
-          new UsageError(
-            options.command === undefined
-              ? 'no command given'
-              : `'${options.command.slice(0, 64)}' is not available: this host runs walship, which implements only Barman's put-wal and get-wal`,
-            { hint: 'usage: barman [-c CONFIG] put-wal [-t] SERVER | get-wal [options] SERVER WAL_NAME' },
-          ),
-        ),
-      );
-      return EXIT_USAGE;
-  }
+  });
 }

@@ -1,5 +1,5 @@
 // Entry point of walship-server and the `barman` alias.
 import { runMain } from '../cli/run-main.js';
-import { serverMain } from './cli.js';
+import { SERVER_EXIT, serverMain } from './cli.js';
 
-runMain(serverMain, 1);
+runMain(serverMain, SERVER_EXIT);

@@ -2,7 +2,7 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { Transform } from 'node:stream';
-import { ChecksumFormatError } from './errors.js';
+import { ChecksumFormatError } from '../errors.js';
 import { checkMemberName } from './tar-header.js';
 
 export type ChecksumAlgorithm = 'sha256' | 'md5';

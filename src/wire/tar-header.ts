@@ -1,5 +1,5 @@
 // The 512-byte tar header and pax records: one place that knows the byte layout, for writer and reader.
-import { TarFormatError } from './errors.js';
+import { TarFormatError } from '../errors.js';
 
 export const BLOCK = 512;
 /** Pax bodies are buffered whole; real ones are a few hundred bytes. */

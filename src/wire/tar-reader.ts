@@ -1,6 +1,6 @@
 // Streaming tar reader for untrusted input (put-wal's stdin): regular files only, hard limits, typed errors.
 import { Readable } from 'node:stream';
-import { TarFormatError } from './errors.js';
+import { TarFormatError } from '../errors.js';
 import {
   BLOCK, PAX_MAX, decodeHeader, paddingFor, parsePaxRecords, resolveMember, type PaxRecords, type TarMemberHeader,
 } from './tar-header.js';

@@ -1,6 +1,6 @@
 // Streaming pax tar writer: the stream walship-archive sends to put-wal, readable by GNU tar and Python's tarfile.
 import { Readable } from 'node:stream';
-import { TarFormatError } from './errors.js';
+import { TarFormatError } from '../errors.js';
 import { BLOCK, MAX_OCTAL, checkMemberName, encodeHeader, encodePaxRecords, paddingFor } from './tar-header.js';
 
 export interface TarMemberSource {

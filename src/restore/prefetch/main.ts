@@ -4,6 +4,7 @@
 import { createWriteStream } from 'node:fs';
 import { stat, truncate } from 'node:fs/promises';
 import { join } from 'node:path';
+import { runWorker } from '../../cli/run-main.js';
 import { setTimeout as delay } from 'node:timers/promises';
 import { requireWalName } from '../../wal/name.js';
 import { cleanupTempsOnSignal } from '../interrupt.js';
@@ -60,4 +61,4 @@ async function main(): Promise<void> {
   }
 }
 
-void main();
+runWorker(main);

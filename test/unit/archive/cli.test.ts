@@ -11,18 +11,18 @@ import { gunzipSync } from 'node:zlib';
 import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { archiveWal } from '../../../src/archive/archive.js';
-import { archiveExitStatus, archiveMain } from '../../../src/archive/cli.js';
+import { ARCHIVE_EXIT, archiveMain } from '../../../src/archive/cli.js';
+import { exitStatusFor } from '../../../src/cli/exit-table.js';
 import {
-  CompressionError, InvalidServerNameError, InvalidWalNameError, LocalFileError, RemoteCommandError, SshConnectError, UsageError,
+  CompressionError, InvalidServerNameError, InvalidWalNameError, LocalFileError, RemoteCommandError, SshConnectError, TarFormatError, UsageError,
 } from '../../../src/errors.js';
 import { localTransport } from '../../../src/transport/local.js';
-import { TarFormatError } from '../../../src/wire/errors.js';
 import { leftovers, listDir, makeArchive, SEGMENT } from '../../fixtures/archive/server.js';
 
 const repoRoot = fileURLToPath(new URL('../../..', import.meta.url)).replace(/\/$/, '');
 const FAKE_SSH_DIR = `${repoRoot}/test/fixtures/archive/bin`;
 
-describe('archiveExitStatus (SPEC §1): 0 ok, 2 local error, 3 ssh failure, else the remote status', () => {
+describe('ARCHIVE_EXIT (SPEC §1): 0 ok, 2 local error, 3 ssh failure, else the remote status', () => {
   const rows: Array<[string, unknown, number]> = [
     ['ssh itself failed (exit 255)', new SshConnectError('cannot reach'), 3],
     ['the remote answered 1', new RemoteCommandError('failed', 1), 1],
@@ -37,7 +37,7 @@ describe('archiveExitStatus (SPEC §1): 0 ok, 2 local error, 3 ssh failure, else
     ['the file changed size while being sent', new TarFormatError('TAR_SIZE_MISMATCH', 'changed'), 2],
     ['an unexpected exception', new Error('EIO'), 2],
   ];
-  for (const [what, error, status] of rows) it(`${what} exits ${status}`, () => expect(archiveExitStatus(error)).toBe(status));
+  for (const [what, error, status] of rows) it(`${what} exits ${status}`, () => expect(exitStatusFor(ARCHIVE_EXIT, error)).toBe(status));
 });
 
 interface Captured {
@@ -184,11 +184,11 @@ describe('walship-archive local errors exit 2 before anything is sent', () => {
   }
 
   it('-z with -j, a bad --compression-level, missing arguments: usage errors', async () => {
-    expect((await archiveInProcess(['-z', '-j', 'h', 'pg', walFile()])).stderr).toBe('ERROR: -z/--gzip and -j/--bzip2 cannot be combined\n');
+    expect((await archiveInProcess(['-z', '-j', 'h', 'pg', walFile()])).stderr).toBe('ERROR: -z/--gzip and -j/--bzip2 cannot be combined\nHINT: see walship-archive --help\n');
     expect((await archiveInProcess(['-z', '-j', 'h', 'pg', walFile()])).status).toBe(2);
     expect((await archiveInProcess(['--compression-level', '10', 'h', 'pg', walFile()])).status).toBe(2);
     expect((await archiveInProcess(['h'])).status).toBe(2);
-    expect((await archiveInProcess(['h', 'pg'])).stderr).toBe('ERROR: missing WAL_PATH\n');
+    expect((await archiveInProcess(['h', 'pg'])).stderr).toBe('ERROR: missing WAL_PATH\nHINT: see walship-archive --help\n');
   });
 
   it('a BARMAN_HOST that ssh would read as an option is refused (exit 2), ssh never runs', async () => {
@@ -211,7 +211,7 @@ describe('archiveWal against a remote that stops reading midway', () => {
     const error: unknown = await archiveWal({ walPath: walFile(randomBytes(16 << 20)), server: 'pg', checksum: 'sha256', transport, stdout: new PassThrough() })
       .then(() => undefined, (e: unknown) => e);
     expect(error).toBeInstanceOf(RemoteCommandError);
-    expect(archiveExitStatus(error)).toBe(1);
+    expect(exitStatusFor(ARCHIVE_EXIT, error)).toBe(1);
   });
 });
 

@@ -15,7 +15,8 @@ import {
   UnknownServerError,
   UsageError,
 } from '../../../src/errors.js';
-import { exitStatusFor, GET_WAL_EXIT, getWalCommand } from '../../../src/get-wal/cli.js';
+import { exitStatusFor } from '../../../src/cli/exit-table.js';
+import { GET_WAL_EXIT, getWalCommand } from '../../../src/get-wal/cli.js';
 import { makeSegment, MiB } from '../../fixtures/restore/segments.js';
 import { captureIO } from './io.js';
 
@@ -196,10 +197,11 @@ describe('GET_WAL_EXIT', () => {
     [new CompressionError('x'), 1],
     [new Error('anything else'), 1],
   ])('%s → %i', (error, status) => {
-    expect(exitStatusFor(error)).toBe(status);
+    expect(exitStatusFor(GET_WAL_EXIT, error)).toBe(status);
   });
 
   it('covers every row', () => {
-    expect(GET_WAL_EXIT).toHaveLength(8);
+    expect(GET_WAL_EXIT.rows).toHaveLength(8);
+    expect(GET_WAL_EXIT.unexpected).toBe(1);
   });
 });

@@ -4,19 +4,19 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
+import { exitStatusFor } from '../../../src/cli/exit-table.js';
 import {
-  ChecksumMismatchError, ConfigError, InvalidServerNameError, InvalidWalNameError, ServerInactiveError, UnknownServerError, UsageError,
+  ChecksumFormatError, ChecksumMismatchError, ConfigError, IncomingUnusableError, InvalidServerNameError, InvalidWalNameError, ServerInactiveError,
+  TarFormatError, UnknownServerError, UsageError,
 } from '../../../src/errors.js';
-import { putWalExitStatus } from '../../../src/put-wal/cli.js';
-import { IncomingUnusableError } from '../../../src/put-wal/put-wal.js';
+import { PUT_WAL_EXIT } from '../../../src/put-wal/cli.js';
 import { parseGlobalOptions, serverMain } from '../../../src/server/cli.js';
-import { ChecksumFormatError, TarFormatError } from '../../../src/wire/errors.js';
 import { putWalStream } from '../../fixtures/archive/tar.js';
 import { listDir, makeArchive, runPutWal, SEGMENT } from '../../fixtures/archive/server.js';
 
-describe('putWalExitStatus: Barman put-wal\'s statuses (argparse 2, invalid WAL name 3, any other failure 1)', () => {
+describe('PUT_WAL_EXIT: Barman put-wal\'s statuses (argparse 2, invalid WAL name 3, any other failure 1)', () => {
   const rows: Array<[string, unknown, number]> = [
-    ['a usage error', new UsageError('put-wal takes exactly one SERVER_NAME'), 2],
+    ['a usage error', new UsageError("missing required argument 'SERVER_NAME'"), 2],
     ['an invalid WAL name', new InvalidWalNameError('"x" is not a WAL file name'), 3],
     ['an unknown server', new UnknownServerError("Unknown server 'x'"), 1],
     ['an invalid server name', new InvalidServerNameError('invalid server name "a b"'), 1],
@@ -30,7 +30,7 @@ describe('putWalExitStatus: Barman put-wal\'s statuses (argparse 2, invalid WAL 
     ['a thrown non-Error', 'boom', 1],
   ];
   for (const [what, error, status] of rows) {
-    it(`${what} exits ${status}`, () => expect(putWalExitStatus(error)).toBe(status));
+    it(`${what} exits ${status}`, () => expect(exitStatusFor(PUT_WAL_EXIT, error)).toBe(status));
   }
 });
 
@@ -39,7 +39,7 @@ describe('put-wal arguments', () => {
     const archive = makeArchive();
     const r = await runPutWal([], Buffer.alloc(0), archive.configPath);
     expect(r.status).toBe(2);
-    expect(r.stderr).toBe('ERROR: put-wal takes exactly one SERVER_NAME\n');
+    expect(r.stderr).toBe("ERROR: missing required argument 'SERVER_NAME'\nHINT: see walship-server put-wal --help\n");
   });
 
   it('an unknown flag is a usage error: exit 2', async () => {
@@ -66,10 +66,14 @@ describe('put-wal arguments', () => {
 
 describe('the barman alias: global options before the subcommand', () => {
   it('reads -c PATH, --config PATH and --config=PATH (barman-cli sends the last, quoted by the shell)', () => {
-    expect(parseGlobalOptions(['-c', '/a', 'put-wal', 'pg'])).toEqual({ configPath: '/a', command: 'put-wal', rest: ['pg'] });
-    expect(parseGlobalOptions(['--config', '/b c', 'put-wal', 'pg'])).toEqual({ configPath: '/b c', command: 'put-wal', rest: ['pg'] });
-    expect(parseGlobalOptions(['--config=/d', 'put-wal', '--test', 'pg'])).toEqual({ configPath: '/d', command: 'put-wal', rest: ['--test', 'pg'] });
-    expect(parseGlobalOptions(['-q', 'put-wal', 'pg'])).toEqual({ configPath: undefined, command: 'put-wal', rest: ['pg'] });
+    const io = { stdout: new PassThrough() };
+    expect(parseGlobalOptions(['-c', '/a', 'put-wal', 'pg'], io)).toEqual({ configPath: '/a', command: 'put-wal', rest: ['pg'] });
+    expect(parseGlobalOptions(['--config', '/b c', 'put-wal', 'pg'], io)).toEqual({ configPath: '/b c', command: 'put-wal', rest: ['pg'] });
+    expect(parseGlobalOptions(['--config=/d', 'put-wal', '--test', 'pg'], io)).toEqual({ configPath: '/d', command: 'put-wal', rest: ['--test', 'pg'] });
+    expect(parseGlobalOptions(['-q', 'put-wal', 'pg'], io)).toEqual({ configPath: undefined, command: 'put-wal', rest: ['pg'] });
+    expect(parseGlobalOptions(['-f', 'json', '--log-level=DEBUG', '--color', 'auto', '-c', '/e', 'get-wal', '-P', 'pg', 'X'], io)).toEqual({
+      configPath: '/e', command: 'get-wal', rest: ['-P', 'pg', 'X'],
+    });
   });
 
   const runServer = async (argv: string[], input: Buffer = Buffer.alloc(0)): Promise<{ status: number; stderr: string; stdout: string }> => {
@@ -101,7 +105,7 @@ describe('the barman alias: global options before the subcommand', () => {
     expect((await runServer([])).status).toBe(2);
     const r = await runServer(['--frobnicate', 'put-wal', 'pg']);
     expect(r.status).toBe(2);
-    expect(r.stderr).toBe('ERROR: unknown option --frobnicate\n');
-    expect((await runServer(['-c'])).stderr).toBe('ERROR: -c needs a path\n');
+    expect(r.stderr).toBe("ERROR: unknown option '--frobnicate'\nHINT: see walship-server --help\n");
+    expect((await runServer(['-c'])).stderr).toBe("ERROR: option '-c, --config <CONFIG>' argument missing\nHINT: see walship-server --help\n");
   });
 });

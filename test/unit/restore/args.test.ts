@@ -5,7 +5,7 @@ import { UsageError } from '../../../src/errors.js';
 import { DEFAULT_SPOOL_DIR, parseRestoreArgs } from '../../../src/restore/args.js';
 
 const positional = ['backup', 'pg', '000000010000000000000002', 'pg_wal/RECOVERYXLOG'];
-const parse = (argv: string[]) => parseRestoreArgs(argv, new PassThrough());
+const parse = (argv: string[]) => parseRestoreArgs(argv, { stdout: new PassThrough() });
 
 describe('parseRestoreArgs', () => {
   it('has barman-wal-restore defaults: user barman, no prefetch, /var/tmp/walrestore, plain, ssh', () => {
@@ -65,11 +65,22 @@ describe('parseRestoreArgs', () => {
     expect(() => parse(argv)).toThrow(UsageError);
   });
 
-  it('answers --help with usage on stderr, nothing on stdout', () => {
-    const stderr = new PassThrough();
+  it('answers --help with usage on stdout (help goes to stdout in every walship executable)', () => {
+    const stdout = new PassThrough();
     let text = '';
-    stderr.on('data', (chunk: Buffer) => (text += chunk.toString()));
-    expect(parseRestoreArgs(['--help'], stderr)).toBe('help');
+    stdout.on('data', (chunk: Buffer) => (text += chunk.toString()));
+    expect(parseRestoreArgs(['--help'], { stdout })).toBeUndefined();
     expect(text).toMatch(/BARMAN_HOST SERVER_NAME WAL_NAME WAL_DEST/);
+  });
+
+  it('names itself as run: the barman-wal-restore alias gets its own name in usage and in the HINT', () => {
+    const stdout = new PassThrough();
+    let text = '';
+    stdout.on('data', (chunk: Buffer) => (text += chunk.toString()));
+    parseRestoreArgs(['--help'], { stdout, invokedAs: 'barman-wal-restore' });
+    expect(text).toMatch(/^Usage: barman-wal-restore \[-U USER\]/);
+    expect(() => parseRestoreArgs(['--port', '0', ...positional], { stdout, invokedAs: 'barman-wal-restore' })).toThrow(
+      expect.objectContaining({ message: "option '--port <PORT>' argument '0' is invalid. expected an integer from 1 to 65535", hint: 'see barman-wal-restore --help' }),
+    );
   });
 });

@@ -15,7 +15,8 @@ import {
   SshConnectError,
   UsageError,
 } from '../../../src/errors.js';
-import { exitStatusFor, RESTORE_EXIT, RESTORE_UNEXPECTED, restoreMain } from '../../../src/restore/cli.js';
+import { exitStatusFor } from '../../../src/cli/exit-table.js';
+import { RESTORE_EXIT, restoreMain } from '../../../src/restore/cli.js';
 import { makeLocalArchive, type LocalArchive } from '../../fixtures/restore/archive.js';
 import { makeSegment, MiB } from '../../fixtures/restore/segments.js';
 import { captureIO } from '../get-wal/io.js';
@@ -177,14 +178,14 @@ describe('RESTORE_EXIT', () => {
     [new UsageError('x'), 2],
     [new InvalidWalNameError('x'), 2],
     [new InvalidServerNameError('x'), 2],
-    [new Error('unexpected'), RESTORE_UNEXPECTED],
+    [new Error('unexpected'), RESTORE_EXIT.unexpected],
   ])('%s → %i', (error, status) => {
-    expect(exitStatusFor(error)).toBe(status);
+    expect(exitStatusFor(RESTORE_EXIT, error)).toBe(status);
   });
 
   it('covers every row, and no status is above 125 (PostgreSQL aborts recovery above 125)', () => {
-    expect(RESTORE_EXIT).toHaveLength(8);
-    for (const [, status] of RESTORE_EXIT) expect(status).toBeLessThanOrEqual(125);
-    expect(RESTORE_UNEXPECTED).toBe(2);
+    expect(RESTORE_EXIT.rows).toHaveLength(8);
+    for (const [, status] of RESTORE_EXIT.rows) expect(status).toBeLessThanOrEqual(125);
+    expect(RESTORE_EXIT.unexpected).toBe(2);
   });
 });

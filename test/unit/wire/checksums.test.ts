@@ -10,7 +10,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import {
   CHECKSUM_FILE, checksumAlgorithmForMember, createHashingPassThrough, formatChecksumLines, parseChecksumFile, type ChecksumAlgorithm,
 } from '../../../src/wire/checksums.js';
-import { ChecksumFormatError } from '../../../src/wire/errors.js';
+import { ChecksumFormatError } from '../../../src/errors.js';
 
 const WAL = '000000010000000000000001';
 const SHA = 'ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad'; // sha256("abc")

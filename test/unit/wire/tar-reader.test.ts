@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
-import { TarFormatError } from '../../../src/wire/errors.js';
+import { TarFormatError } from '../../../src/errors.js';
 import { DEFAULT_TAR_LIMITS, readTar, type TarLimits, type TarMemberHeader } from '../../../src/wire/tar-reader.js';
 
 const WAL = '000000010000000000000001';

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
-import { TarFormatError } from '../../../src/wire/errors.js';
+import { TarFormatError } from '../../../src/errors.js';
 import { readTar } from '../../../src/wire/tar-reader.js';
 import { packTar, type TarMemberSource } from '../../../src/wire/tar-writer.js';
 
