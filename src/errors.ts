@@ -113,6 +113,15 @@ export class SafeDirUnusableError extends WalshipError {
   override readonly code = 'SAFE_DIR_UNUSABLE';
 }
 
+/**
+ * An async-state slot (`pg_wal/.walship/<role>`) that is a symlink, not a directory, not ours, open
+ * to others or of another layout version: never used, so nothing planted there is believed.
+ */
+export class AgentSlotUnusableError extends WalshipError {
+  override readonly name = 'AgentSlotUnusableError';
+  override readonly code = 'AGENT_SLOT_UNUSABLE';
+}
+
 /** Wire-format codes (a peer's tar stream or checksum file): callers branch on these, never on text. */
 export type TarErrorCode =
   | 'TAR_TRUNCATED' // input ended inside a header or data, or before the end-of-archive blocks

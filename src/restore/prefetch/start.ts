@@ -25,7 +25,7 @@ export async function startPrefetch(options: RestoreOptions, spool: Spool, wal: 
   if (wal.kind !== 'segment') return;
   try {
     await writePrefetchRequest(spool, { walName: wal.name, segmentSize });
-    if (isLockLive(await readLockHolder(spool.dir))) return;
+    if (await isLockLive(await readLockHolder(spool.dir))) return;
     spawnPrefetchWorker(prefetchJob(options, spool.dir), io.env);
   } catch (error) {
     say(io, `WARNING: prefetch skipped: ${(error as Error).message}`);

@@ -19,7 +19,7 @@ describe('prefetch lock', () => {
     const first = await acquirePrefetchLock(dir);
     expect(first).toBeDefined();
     expect(await acquirePrefetchLock(dir)).toBeUndefined();
-    expect(isLockLive(await readLockHolder(dir))).toBe(true);
+    expect(await isLockLive(await readLockHolder(dir))).toBe(true);
     await first!.release();
     expect(await readLockHolder(dir)).toBeUndefined();
     const again = await acquirePrefetchLock(dir);
@@ -29,7 +29,7 @@ describe('prefetch lock', () => {
 
   it('breaks the lock of a dead worker (kill -9 leaves its pid behind)', async () => {
     await writeFile(join(dir, LOCK_NAME), `${DEAD_PID}\n`);
-    expect(isLockLive(await readLockHolder(dir))).toBe(false);
+    expect(await isLockLive(await readLockHolder(dir))).toBe(false);
     const lock = await acquirePrefetchLock(dir);
     expect(lock).toBeDefined();
     expect((await readLockHolder(dir))?.pid).toBe(process.pid);

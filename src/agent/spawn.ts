@@ -1,0 +1,46 @@
+// Starts an agent detached from the call that needs it: the archive_command or restore_command
+// returns at once and the agent outlives it. Started from Node only, never from sh (design §2.2).
+
+import { spawn } from 'node:child_process';
+import { constants } from 'node:fs';
+import { open } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+
+/** scripts/bundle.mjs builds the agent entry as dist/bundle/agent.js, beside the bundle that spawns it. */
+export const AGENT_BUNDLE_NAME = 'agent.js';
+export const agentEntryPath = (): string => fileURLToPath(new URL(`./${AGENT_BUNDLE_NAME}`, import.meta.url));
+
+export interface SpawnAgentOptions {
+  /** The script Node runs (default: the bundled agent entry). */
+  entry?: string;
+  /** Arguments after the entry, e.g. ['archive', ...argv]. */
+  args: readonly string[];
+  /** The data directory: the agent's cwd, so pg_wal/… and postmaster.pid resolve as in PostgreSQL's calls. */
+  dataDir: string;
+  /** The slot's agent.log: stdout and stderr (an uncaught crash's trace too) are appended there. */
+  logPath: string;
+  env?: NodeJS.ProcessEnv;
+}
+
+/**
+ * detached: its own session, so signals PostgreSQL sends to the command's process group miss it.
+ * stdin ignored and stdout/stderr on the log, so the shell running the command does not wait on
+ * our pipes. unref: the caller exits without waiting. Returns the agent's pid (undefined if the
+ * spawn failed; the caller then takes the synchronous path).
+ */
+export async function spawnAgent(options: SpawnAgentOptions): Promise<number | undefined> {
+  const log = await open(options.logPath, constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW, 0o600);
+  try {
+    const child = spawn(process.execPath, [options.entry ?? agentEntryPath(), ...options.args], {
+      detached: true,
+      cwd: options.dataDir,
+      stdio: ['ignore', log.fd, log.fd],
+      env: options.env ?? process.env,
+    });
+    child.on('error', () => undefined);
+    child.unref();
+    return child.pid;
+  } finally {
+    await log.close(); // the child has its own copy of the descriptor
+  }
+}

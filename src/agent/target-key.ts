@@ -1,0 +1,53 @@
+// The TARGET KEY (what sh compares with a slot's `target`) and the target-hash (what shipped/
+// records carry), design §1. The key is a plain join so sh can compute it in a loop of builtins.
+
+import { createHash } from 'node:crypto';
+import type { ArchiveHostKey } from '../transport/namespace.js';
+
+/** Characters that would make a space-joined key ambiguous, or that sh reads differently. */
+const UNSAFE_ARG_RE = /[ \t\n\\]/;
+
+/**
+ * The arguments joined by single spaces, or undefined (fast path off) when any argument is empty
+ * or holds a space, tab, newline or backslash: then two argument lists could give one key.
+ */
+export function targetKey(args: readonly string[]): string | undefined {
+  if (args.some((arg) => arg === '' || UNSAFE_ARG_RE.test(arg))) return undefined;
+  return args.join(' ');
+}
+
+/** archive_command's arguments minus WAL_PATH (the last). */
+export const archiveTargetKey = (argv: readonly string[]): string | undefined =>
+  argv.length < 1 ? undefined : targetKey(argv.slice(0, -1));
+
+/** restore_command's arguments minus WAL_NAME and WAL_DEST (the last two). */
+export const restoreTargetKey = (argv: readonly string[]): string | undefined =>
+  argv.length < 2 ? undefined : targetKey(argv.slice(0, -2));
+
+/** What identifies an archive destination for shipped/ records, whatever the command-line spelling. */
+export interface TargetIdentity extends ArchiveHostKey {
+  /** MD5SUMS (Barman < 3.12 reads nothing else) or SHA256SUMS. */
+  checksum: 'sha256' | 'md5';
+  /** Codec name sent, or undefined for plain bytes. */
+  compression: string | undefined;
+}
+
+const DEFAULT_SSH_PORT = 22;
+
+/**
+ * sha256 (hex) of the normalised identity: host case folded, the default port spelled out. A
+ * different -p spelling or argument order then never forces a re-ship (design §1).
+ */
+export function targetHash(identity: TargetIdentity): string {
+  const normalised = [
+    'walship-target-v1',
+    identity.user,
+    identity.barmanHost.toLowerCase(),
+    identity.port ?? DEFAULT_SSH_PORT,
+    identity.config ?? null,
+    identity.serverName,
+    identity.checksum,
+    identity.compression ?? null,
+  ];
+  return createHash('sha256').update(JSON.stringify(normalised)).digest('hex');
+}
