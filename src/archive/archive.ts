@@ -1,19 +1,19 @@
 // walship-archive's work on one WAL file: read it once (hashing, and compressing if asked, as it
 // streams), send it as a tar with its checksum member to `barman put-wal`, and report the outcome.
 
-import { open, type FileHandle } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { pipeline as pipelineCallback, type Readable, type Transform, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createCompressor, type TransferCompression } from '../codec/codecs.js';
 import { requireServerName } from '../config/barman-config.js';
-import { errnoCode, LocalFileError, RemoteCommandError } from '../errors.js';
+import { errnoCode, RemoteCommandError } from '../errors.js';
 import { putWalArgs } from '../transport/barman-command.js';
 import { remoteStatus, requireRemoteSuccess } from '../transport/remote-exit.js';
 import type { Transport } from '../transport/transport.js';
 import { requireWalName } from '../wal/name.js';
 import { CHECKSUM_FILE, createHashingPassThrough, formatChecksumLines, type ChecksumAlgorithm } from '../wire/checksums.js';
 import { packTar, type TarMemberSource } from '../wire/tar-writer.js';
+import { openWal, type OpenWal } from './wal-path.js';
 
 export interface ArchiveRequest {
   walPath: string;
@@ -31,23 +31,6 @@ export interface ArchiveRequest {
   stdout: Writable;
 }
 
-async function openWal(walPath: string): Promise<Omit<OpenWal, 'name' | 'path'>> {
-  let handle: FileHandle;
-  try {
-    handle = await open(walPath, 'r');
-  } catch (error) {
-    const code = errnoCode(error);
-    const why = code === 'ENOENT' ? 'does not exist' : code === 'EACCES' ? 'is not readable (permission denied)' : (error as Error).message;
-    throw new LocalFileError(`WAL_PATH ${walPath} ${why}`, { cause: error });
-  }
-  const info = await handle.stat();
-  if (!info.isFile()) {
-    await handle.close();
-    throw new LocalFileError(`WAL_PATH ${walPath} is not a regular file${info.isDirectory() ? ' (it is a directory)' : ''}`);
-  }
-  return { handle, size: info.size, mtime: info.mtimeMs / 1000 };
-}
-
 /** Compressed size is known only at the end, and a tar header needs it first: compress to memory. */
 async function compressToBuffer(source: Readable, kind: TransferCompression, level: number | undefined, hasher: Transform): Promise<Buffer> {
   const chunks: Buffer[] = [];
@@ -57,13 +40,6 @@ async function compressToBuffer(source: Readable, kind: TransferCompression, lev
   return Buffer.concat(chunks);
 }
 
-interface OpenWal {
-  name: string;
-  path: string;
-  handle: FileHandle;
-  size: number;
-  mtime: number;
-}
 
 /** One WAL file as it went out: the checksum of the member sent, and (ownSha256) SHA-256 of the file's own bytes. */
 export interface SentWal {

@@ -5,6 +5,7 @@ import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError, InvalidServerNameError, UnknownServerError } from '../errors.js';
+import { unknownServerMessage } from '../transport/barman-command.js';
 import { interpolate, parseBoolean, parseIni, type IniDocument, type IniSection } from './ini.js';
 
 export interface ServerConfig {
@@ -73,7 +74,7 @@ function readText(path: string): string {
 export function serverConfig(doc: IniDocument, name: string): ServerConfig {
   requireServerName(name);
   const section = name === GLOBAL ? undefined : doc.get(name);
-  if (!section) throw new UnknownServerError(`Unknown server '${name}'`);
+  if (!section) throw new UnknownServerError(unknownServerMessage(name));
   const global: IniSection = doc.get(GLOBAL) ?? new Map();
   const defaults = new Map<string, string>([
     ['barman_home', '/var/lib/barman'],

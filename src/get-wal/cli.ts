@@ -13,13 +13,17 @@ import {
   UnknownServerError,
   UsageError,
 } from '../errors.js';
+import { walNotFoundMessage } from '../transport/barman-command.js';
 import { parseGetWalArgs } from './args.js';
 import { getWal, type GetWalResult } from './get-wal.js';
 
 /**
- * Error → exit status, as Barman's get-wal answers: 1 for a server or file it cannot serve, 2 for
- * a usage error (argparse), 3 for an invalid WAL name or an unusable -o DIR. Anything else (a read
- * error, a broken pipe to the client) is a failed get-wal: 1, as Barman.
+ * Error → exit status. 1 only for what Barman answers 1 and means "not available": an unknown
+ * server (a name that cannot be configured, InvalidServerNameError, is one too) and, as a result
+ * rather than an error, a WAL file not in the archive. A restore passes 1 on to PostgreSQL, which
+ * may end recovery there, so a file we have but cannot decode, a broken configuration, an inactive
+ * server and anything unexpected (a read error) are 2, where Barman 3.4 says 1 (issue 8). 2 is
+ * also a usage error (argparse); 3 an invalid WAL name or an unusable -o DIR, as Barman.
  */
 export const GET_WAL_EXIT: ExitTable = {
   rows: [
@@ -28,11 +32,11 @@ export const GET_WAL_EXIT: ExitTable = {
     [DestinationUnusableError, 3],
     [UnknownServerError, 1],
     [InvalidServerNameError, 1],
-    [ServerInactiveError, 1],
-    [ConfigError, 1],
-    [CompressionError, 1],
+    [ServerInactiveError, 2],
+    [ConfigError, 2],
+    [CompressionError, 2],
   ],
-  unexpected: 1,
+  unexpected: 2,
 };
 export const EXIT_NOT_FOUND = 1;
 
@@ -58,7 +62,7 @@ function report(result: GetWalResult, serverName: string, io: CommandIO): number
     case 'sent':
       return 0;
     case 'not-found':
-      io.stderr.write(`ERROR: WAL file '${result.walName}' not found in server '${serverName}'\n`);
+      io.stderr.write(`ERROR: ${walNotFoundMessage(result.walName, serverName)}\n`);
       return EXIT_NOT_FOUND;
   }
 }

@@ -17,6 +17,7 @@ import {
 } from '../errors.js';
 import { loadServerMain } from '../server/in-process.js';
 import { getWalArgs } from '../transport/barman-command.js';
+import { isNotAvailable, requireRemoteSuccess } from '../transport/remote-exit.js';
 import { validateSshTarget } from '../transport/openssh.js';
 import { transportFromOptions } from '../transport/select.js';
 import type { Transport } from '../transport/transport.js';
@@ -29,7 +30,9 @@ import { throttleAfterFailure } from './throttle.js';
 
 /**
  * Error → exit status. PostgreSQL treats any restore_command exit above 125 as fatal and aborts
- * recovery (and a signal death likewise), so every status here is 1..3: "not available now".
+ * recovery (and a signal death likewise), so every status here is 2..3. Exit 1 is no error: it is
+ * the result "not in the archive" (EXIT_NOT_FOUND), which PostgreSQL may take as the end of the
+ * archive and promote on, so a remote failure of any status (RemoteCommandError) is 2, never 1.
  * An unexpected exception is 2, "could not fetch", never 0 and never above 125.
  */
 export const RESTORE_EXIT: ExitTable = {
@@ -87,9 +90,8 @@ async function testConnection(transport: Transport, options: RestoreOptions, io:
   command.stdin.end();
   command.stdout.on('data', (chunk: Buffer) => io.stdout.write(chunk));
   const exit = await command.done;
-  if (exit.transportError !== undefined) throw new SshConnectError(exit.transportError);
-  if (exit.status === 0) return EXIT_DELIVERED;
-  // 1 is get-wal's "cannot serve this server" (unknown, inactive), as for a fetch.
-  if (exit.status === 1) return EXIT_NOT_FOUND;
-  throw new RemoteCommandError(`remote get-wal --test exited ${exit.status}`, exit.status ?? RESTORE_EXIT.unexpected);
+  // 1 only for get-wal's "unknown server" answer, as for a fetch; any other failure is 2.
+  if (isNotAvailable(exit, options.serverName)) return EXIT_NOT_FOUND;
+  requireRemoteSuccess(exit, { failed: (status) => `remote get-wal --test exited ${status}` });
+  return EXIT_DELIVERED;
 }

@@ -1,19 +1,22 @@
 // Fetches one WAL file with a remote get-wal into a temp file beside its final path, and checks
 // that a segment is complete and is the segment its name claims before anyone may publish it.
 
-import type { Duplex } from 'node:stream';
+import { PassThrough, type Duplex, type Readable } from 'node:stream';
 import { readFileHead } from '../codec/stored.js';
+import { transferDecoders } from '../codec/transfer.js';
 import { DESTINATION_ERRNOS } from '../durable/destination-errnos.js';
 import { discardTemp, writeTempFile, type TempFile } from '../durable/durable-write.js';
-import { CompressionError, DestinationUnusableError, errnoCode, InvalidSegmentError, SshConnectError, WalshipError } from '../errors.js';
+import { CompressionError, DestinationUnusableError, errnoCode, InvalidSegmentError, WalshipError } from '../errors.js';
+import { getWalArgs, type GetWalCall } from '../transport/barman-command.js';
+import { isNotAvailable, requireRemoteSuccess } from '../transport/remote-exit.js';
 import type { Transport } from '../transport/transport.js';
 import { checkSegment, LONG_HEADER_SIZE, type SegmentHeader } from '../wal/header.js';
 import type { WalName } from '../wal/name.js';
 
-/** The remote get-wal answered non-zero (1: not in the archive, or server unknown). */
-export type RemoteFailed = { kind: 'remote-failed'; status: number };
-export type RawFetchResult = { kind: 'fetched'; temp: TempFile } | RemoteFailed;
-export type FetchResult = { kind: 'fetched'; temp: TempFile; header: SegmentHeader | undefined } | RemoteFailed;
+/** get-wal answered "not in the archive" or "unknown server" (Barman's words, see isNotAvailable). */
+export type NotAvailable = { kind: 'not-available' };
+export type RawFetchResult = { kind: 'fetched'; temp: TempFile } | NotAvailable;
+export type FetchResult = { kind: 'fetched'; temp: TempFile; header: SegmentHeader | undefined } | NotAvailable;
 
 function classifyWriteError(error: unknown, finalPath: string): unknown {
   if (error instanceof WalshipError) return error;
@@ -27,15 +30,34 @@ function classifyWriteError(error: unknown, finalPath: string): unknown {
 }
 
 /**
- * Runs get-wal and streams its stdout through `decoders` into a temp file. The remote's exit decides
- * first: a transport failure throws SshConnectError, a non-zero status is a result; only a clean
- * exit with bytes that decoded and were written yields a temp file. Nothing half-written survives.
+ * The remote's stdout as our pipeline's source, without handing the stream itself over. pipeline
+ * destroys its source when a later stage fails (ENOSPC), and a destroyed stdout makes the remote
+ * fail *before* we stop it: the in-process get-wal then printed "ERROR: The operation was aborted"
+ * ahead of our real error. Through this copy, abort() is what stops the remote, and it mutes it.
  */
-export async function fetchToTemp(transport: Transport, args: readonly string[], finalPath: string, decoders: Duplex[]): Promise<RawFetchResult> {
-  const command = transport.run(args);
+function detachedSource(stdout: Readable): PassThrough {
+  const source = new PassThrough();
+  stdout.once('error', (error) => source.destroy(error));
+  return stdout.pipe(source);
+}
+
+/**
+ * Runs get-wal and streams its stdout through the transfer decoders into a temp file. The remote's
+ * exit decides first: "not available" is a result; a transport failure (SshConnectError) or any
+ * other non-zero status (RemoteCommandError) throws; only a clean exit with bytes that decoded and
+ * were written yields a temp file. Nothing half-written survives.
+ */
+export async function fetchToTemp(
+  transport: Transport,
+  call: GetWalCall,
+  wal: WalName,
+  finalPath: string,
+  decoders: Duplex[] = transferDecoders(call.format),
+): Promise<RawFetchResult> {
+  const command = transport.run(getWalArgs(call, { fetch: wal.name }));
   command.stdin.end();
   let abortedByUs = false;
-  const writing = writeTempFile(finalPath, command.stdout, { stages: decoders }).then(
+  const writing = writeTempFile(finalPath, detachedSource(command.stdout), { stages: decoders }).then(
     (temp) => ({ temp }),
     (error: unknown) => {
       // Stop a remote that is still sending so `done` resolves. One that already finished (e.g.
@@ -49,16 +71,12 @@ export async function fetchToTemp(transport: Transport, args: readonly string[],
     },
   );
   const [written, exit] = await Promise.all([writing, command.done]);
-  const temp = 'temp' in written ? written.temp : undefined;
   // We stopped the remote ourselves: whatever its exit says is a consequence, our error is the cause.
   if (abortedByUs && 'error' in written) throw classifyWriteError(written.error, finalPath);
-  if (exit.transportError !== undefined) {
-    if (temp) await discardTemp(temp);
-    throw new SshConnectError(exit.transportError);
-  }
-  if (exit.status !== undefined && exit.status !== 0) {
-    if (temp) await discardTemp(temp);
-    return { kind: 'remote-failed', status: exit.status };
+  if (exit.status !== 0) {
+    if ('temp' in written) await discardTemp(written.temp);
+    if (isNotAvailable(exit, call.serverName, wal.name)) return { kind: 'not-available' };
+    requireRemoteSuccess(exit, { failed: (status) => `remote get-wal for ${wal.name} exited ${status}` });
   }
   if ('error' in written) throw classifyWriteError(written.error, finalPath);
   return { kind: 'fetched', temp: written.temp };
@@ -76,8 +94,8 @@ export async function verifyFetched(wal: WalName, temp: TempFile): Promise<Segme
 export const readHead = (path: string): Promise<Buffer> => readFileHead(path, LONG_HEADER_SIZE);
 
 /** Fetch, then verify; an unverifiable file is removed before the error leaves. */
-export async function fetchVerified(transport: Transport, args: readonly string[], wal: WalName, finalPath: string, decoders: Duplex[]): Promise<FetchResult> {
-  const result = await fetchToTemp(transport, args, finalPath, decoders);
+export async function fetchVerified(transport: Transport, call: GetWalCall, wal: WalName, finalPath: string): Promise<FetchResult> {
+  const result = await fetchToTemp(transport, call, wal, finalPath);
   if (result.kind !== 'fetched') return result;
   try {
     return { kind: 'fetched', temp: result.temp, header: await verifyFetched(wal, result.temp) };

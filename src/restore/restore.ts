@@ -2,9 +2,6 @@
 // waiting there, else straight from the archive. Every input is passed in; no process.*.
 
 import type { TempFile } from '../durable/durable-write.js';
-import { RemoteCommandError } from '../errors.js';
-import { transferDecoders } from '../codec/transfer.js';
-import { getWalArgs } from '../transport/barman-command.js';
 import type { Transport } from '../transport/transport.js';
 import type { SegmentHeader } from '../wal/header.js';
 import type { WalName } from '../wal/name.js';
@@ -28,9 +25,6 @@ export interface RestoreContext {
 /** A verified copy of the requested file under a temp name, and where it came from. */
 type Found = { temp: TempFile; header: SegmentHeader | undefined; from: 'spool' | 'archive' };
 
-/** get-wal's status when the file is not in the archive (also for an unknown or inactive server). */
-const REMOTE_NOT_FOUND = 1;
-
 export async function restoreWal(options: RestoreOptions, wal: WalName, ctx: RestoreContext): Promise<RestoreResult> {
   await checkDestination(options.walDest);
   const found = (await fromSpool(ctx, wal)) ?? (await fromArchive(ctx, options, wal));
@@ -44,11 +38,11 @@ async function fromSpool(ctx: RestoreContext, wal: WalName): Promise<Found | und
   return spooled && { ...spooled, from: 'spool' };
 }
 
-/** Undefined when the archive does not have it; any other remote failure throws. */
+/**
+ * Undefined only when the archive answers "not found" or "unknown server" (PostgreSQL hears exit 1,
+ * "not available"); any other remote failure, and a file it has but we cannot decode, throws.
+ */
 async function fromArchive(ctx: RestoreContext, options: RestoreOptions, wal: WalName): Promise<Found | undefined> {
-  const args = getWalArgs(options, { fetch: wal.name });
-  const fetched = await fetchVerified(ctx.transport, args, wal, options.walDest, transferDecoders(options.format));
-  if (fetched.kind === 'fetched') return { temp: fetched.temp, header: fetched.header, from: 'archive' };
-  if (fetched.status === REMOTE_NOT_FOUND) return undefined;
-  throw new RemoteCommandError(`remote get-wal for ${wal.name} exited ${fetched.status}`, fetched.status);
+  const fetched = await fetchVerified(ctx.transport, options, wal, options.walDest);
+  return fetched.kind === 'fetched' ? { temp: fetched.temp, header: fetched.header, from: 'archive' } : undefined;
 }

@@ -4,6 +4,7 @@ import { lstat } from 'node:fs/promises';
 import { isAbsolute, join, resolve } from 'node:path';
 import { errnoCode, SafeDirUnusableError } from '../errors.js';
 import { isTempName } from '../durable/durable-write.js';
+import { quoteShellWord } from '../transport/quote.js';
 import { parseWalName, type WalName } from '../wal/name.js';
 
 /** The hand-written recipe's location, kept so that an existing setup switches without moving files. */
@@ -33,8 +34,12 @@ export function resolveSafeDir(dir: string | undefined, home: string): string {
   return isAbsolute(text) ? text : resolve(text);
 }
 
+/**
+ * HINTs print command lines a user pastes into a shell: DIR goes through the project's one quoting
+ * function, so a path with spaces, quotes or `$(…)` is one argument and runs nothing (issue 8).
+ */
 const HINT = (dir: string): string =>
-  `create it as the PostgreSQL user's private directory: install -d -m 0700 -o postgres -g postgres ${dir}`;
+  `create it as the PostgreSQL user's private directory: install -d -m 0700 -o postgres -g postgres ${quoteShellWord(dir)}`;
 
 /**
  * Refuses a safe dir anyone but its owner could write into: whoever can create `<name>.done`
@@ -57,7 +62,7 @@ export async function requireSafeDir(dir: string, uid: number): Promise<void> {
   }
   const mode = stats.mode & 0o7777;
   if (mode !== 0o700) {
-    throw new SafeDirUnusableError(`safe dir ${dir} has mode ${mode.toString(8).padStart(4, '0')}, not 0700`, { hint: `chmod 0700 ${dir}` });
+    throw new SafeDirUnusableError(`safe dir ${dir} has mode ${mode.toString(8).padStart(4, '0')}, not 0700`, { hint: `chmod 0700 ${quoteShellWord(dir)}` });
   }
 }
 

@@ -1,5 +1,6 @@
 // Barman's remote command lines, as barman-cli sends them: the only place that knows the words of
-// `barman ... put-wal` and `barman ... get-wal`. The transport quotes each word (quote.ts).
+// `barman ... put-wal` and `barman ... get-wal`, and of get-wal's two "cannot serve it" answers.
+// The transport quotes each word (quote.ts).
 
 import type { TransferFormat } from '../codec/transfer.js';
 
@@ -38,3 +39,11 @@ export function getWalArgs(options: GetWalCall, mode: GetWalMode): string[] {
   args.push(options.serverName, 'peek' in mode ? mode.from : mode.fetch);
   return args;
 }
+
+/**
+ * get-wal's answers that mean "not available" (exit 1, Barman's exact words, without `ERROR: `).
+ * walship-server prints them and walship-restore recognises them: they are the only answers
+ * restore may pass on to PostgreSQL as exit 1, so both sides take the words from here.
+ */
+export const walNotFoundMessage = (walName: string, serverName: string): string => `WAL file '${walName}' not found in server '${serverName}'`;
+export const unknownServerMessage = (serverName: string): string => `Unknown server '${serverName}'`;

@@ -2,6 +2,7 @@
 // configuration, with no ssh and no child process. Chosen explicitly (--transport local).
 
 import { PassThrough, type Writable } from 'node:stream';
+import { teeStderr, withTail } from './stderr-tail.js';
 import type { RemoteCommand, RemoteExit, Transport } from './transport.js';
 
 export type ServerEntry = (argv: string[], io: { stdin: PassThrough; stdout: PassThrough; stderr: Writable; env: NodeJS.ProcessEnv }) => Promise<number>;
@@ -12,12 +13,14 @@ export function localTransport(stderr: Writable, env: NodeJS.ProcessEnv, loadSer
     run(args) {
       const stdin = new PassThrough();
       const stdout = new PassThrough();
+      // The server writes its ERROR lines here as a remote barman would on ssh's stderr.
+      const serverStderr = teeStderr(stderr);
       const done: Promise<RemoteExit> = loadServer()
-        .then((server) => server([...args], { stdin, stdout, stderr, env }))
-        .then((status) => ({ status }))
-        .catch((error: unknown) => ({ status: undefined, transportError: `local server failed: ${(error as Error).message}` }))
+        .then((server) => server([...args], { stdin, stdout, stderr: serverStderr.writable, env }))
+        .then((status): RemoteExit => ({ status, ...withTail(serverStderr.tail()) }))
+        .catch((error: unknown): RemoteExit => ({ status: undefined, transportError: `local server failed: ${(error as Error).message}` }))
         .finally(() => {
-          stdout.end();
+          if (!stdout.destroyed) stdout.end();
           // Drain what the server did not read so the client's writes never block forever.
           stdin.resume();
         });
@@ -26,7 +29,11 @@ export function localTransport(stderr: Writable, env: NodeJS.ProcessEnv, loadSer
         stdout,
         done,
         abort: () => {
+          // Like killing ssh: the server's sending fails (AbortError) and it must not say so on
+          // our stderr before our own error; then stop its input and output.
+          serverStderr.mute();
           stdin.destroy();
+          stdout.destroy();
         },
       };
       return command;

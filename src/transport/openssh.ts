@@ -8,6 +8,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { UsageError } from '../errors.js';
 import { barmanCommand } from './barman-command.js';
 import { quoteCommand } from './quote.js';
+import { teeStderr, withTail } from './stderr-tail.js';
 import type { RemoteCommand, RemoteExit, Transport } from './transport.js';
 
 export interface OpenSshOptions {
@@ -91,7 +92,8 @@ export function runSshCommand(options: SshRunOptions, remoteArgv: readonly strin
   const argv = sshArgvFor(options, remoteArgv);
   const label = options.label ?? options.host;
   const child = spawn(options.sshCommand ?? 'ssh', argv, { stdio: ['pipe', 'pipe', 'pipe'], ...(options.env ? { env: options.env } : {}) });
-  child.stderr.pipe(options.stderr, { end: false });
+  const remoteStderr = teeStderr(options.stderr);
+  child.stderr.pipe(remoteStderr.writable);
   // The remote may exit without reading all of stdin (e.g. --test); that EPIPE is not our failure.
   child.stdin.on('error', () => undefined);
   // Finished means: exit status known AND stdout ended. Not 'close': a ControlPersist master
@@ -112,15 +114,18 @@ export function runSshCommand(options: SshRunOptions, remoteArgv: readonly strin
   const done = Promise.all([exited, stdoutEnded]).then(async ([exit]) => {
     // Let the remote's last ERROR line through, but never wait long on a pipe a master holds.
     await Promise.race([stderrEnded, sleep(STDERR_GRACE_MS, undefined, { ref: false })]);
-    child.stderr.unpipe(options.stderr);
+    child.stderr.unpipe(remoteStderr.writable);
     child.stderr.destroy();
-    return exit;
+    // Only the remote's own answer is classified by its words; ssh's failure is not an answer.
+    return exit.status === undefined ? exit : { ...exit, ...withTail(remoteStderr.tail()) };
   });
   return {
     stdin: child.stdin,
     stdout: child.stdout,
     done,
     abort: () => {
+      // What the remote says once we stopped it (a broken pipe) is a consequence of our error.
+      remoteStderr.mute();
       child.kill('SIGTERM');
     },
   };

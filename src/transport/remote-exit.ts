@@ -1,8 +1,10 @@
 // The one place a remote command's exit becomes an error: the transport failing (ssh exit 255, a
 // dropped connection, no ssh program) is SshConnectError, never the remote's answer; a non-zero
-// status the remote gave is RemoteCommandError carrying that status. Callers word the messages.
+// status the remote gave is RemoteCommandError carrying that status, except get-wal's "not
+// available" answer, which is a result (isNotAvailable). Callers word the messages.
 
 import { RemoteCommandError, SshConnectError } from '../errors.js';
+import { unknownServerMessage, walNotFoundMessage } from './barman-command.js';
 import type { RemoteExit } from './transport.js';
 
 /** The remote's status; throws SshConnectError (message from `unreachable`) when the transport failed. */
@@ -21,4 +23,21 @@ export interface RemoteFailureWords {
 export function requireRemoteSuccess(exit: RemoteExit, words: RemoteFailureWords): void {
   const status = remoteStatus(exit, words.unreachable);
   if (status !== 0) throw new RemoteCommandError(words.failed(status), status, { hint: words.hint?.(status) });
+}
+
+/** Barman's status for "cannot serve it" (and, in 3.4, for many real failures too). */
+const NOT_AVAILABLE_STATUS = 1;
+/** Barman 3.4 appends the ssh client's address to its not-found line when called over ssh. */
+const SSH_HOST_SUFFIX = /^ \(SSH host: [^)]*\)$/;
+
+/**
+ * Did get-wal answer "not available": status 1 AND, on its stderr, Barman's line saying the WAL file
+ * is not in the archive (when `walName` is given) or that the server is unknown? Barman exits 1 for
+ * a corrupt stored file or a broken configuration as well, and PostgreSQL reads our exit 1 as "not
+ * in the archive" (it may end recovery there), so the status alone never suffices.
+ */
+export function isNotAvailable(exit: RemoteExit, serverName: string, walName?: string): boolean {
+  if (exit.status !== NOT_AVAILABLE_STATUS || exit.stderrTail === undefined) return false;
+  const answers = [unknownServerMessage(serverName), ...(walName === undefined ? [] : [walNotFoundMessage(walName, serverName)])].map((m) => `ERROR: ${m}`);
+  return exit.stderrTail.split('\n').some((line) => answers.some((answer) => line === answer || (line.startsWith(answer) && SSH_HOST_SUFFIX.test(line.slice(answer.length)))));
 }

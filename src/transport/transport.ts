@@ -6,8 +6,13 @@ import type { Readable, Writable } from 'node:stream';
 /**
  * How a remote command ended: its exit status, or (status undefined) a transport failure such as
  * OpenSSH's exit 255, which is not the remote's answer. remote-exit.ts turns either into an error.
+ * `stderrTail` is the end of what the remote printed on stderr (bounded, see stderr-tail.ts;
+ * absent when it printed nothing): Barman exits 1 for "not found" and for many real failures
+ * alike, and only its ERROR line tells them apart.
  */
-export type RemoteExit = { status: number; transportError?: undefined } | { status: undefined; transportError: string };
+export type RemoteExit =
+  | { status: number; transportError?: undefined; stderrTail?: string }
+  | { status: undefined; transportError: string; stderrTail?: string };
 
 export interface RemoteCommand {
   /** Bytes for the remote command's stdin; end it to signal EOF. */
@@ -16,7 +21,10 @@ export interface RemoteCommand {
   readonly stdout: Readable;
   /** Resolves once the command has exited AND its stdout has ended (both are needed to trust the bytes). */
   readonly done: Promise<RemoteExit>;
-  /** Ends the command early (e.g. the local side failed); `done` still resolves. */
+  /**
+   * Ends the command early (e.g. the local side failed); `done` still resolves. From then on the
+   * remote's stderr is no longer forwarded: its complaints are consequences of ours.
+   */
   abort(): void;
 }
 
@@ -24,7 +32,8 @@ export interface Transport {
   /** A label for messages, e.g. `barman@backup` or `local`. */
   readonly label: string;
   /**
-   * Runs `barman <args>` on the archive host. Remote stderr lines are forwarded to our stderr.
+   * Runs `barman <args>` on the archive host. Remote stderr lines are forwarded to our stderr, and
+   * their tail comes back in `done` (RemoteExit.stderrTail).
    * Never throws for remote failures: they arrive through `done`.
    */
   run(args: readonly string[]): RemoteCommand;

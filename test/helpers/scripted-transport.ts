@@ -8,6 +8,8 @@ export interface Answer {
   status?: number;
   /** Simulates OpenSSH exit 255 after sending `stdout`. */
   transportError?: string;
+  /** What the remote printed on stderr; comes back as RemoteExit.stderrTail. */
+  stderr?: string;
 }
 
 export interface ScriptedTransport extends Transport {
@@ -41,7 +43,7 @@ export function scriptedTransport(answer: (args: readonly string[]) => Answer): 
                 ? { status: undefined, transportError: 'killed by SIGTERM' }
                 : reply.transportError !== undefined
                   ? { status: undefined, transportError: reply.transportError }
-                  : { status: reply.status ?? 0 },
+                  : { status: reply.status ?? 0, ...(reply.stderr === undefined ? {} : { stderrTail: reply.stderr }) },
             );
           if (stdout.readableEnded || aborted) finish();
           else stdout.once('end', finish).once('close', finish);

@@ -4,9 +4,7 @@
 import { join } from 'node:path';
 import { discardTemp, publishReplacing } from '../../durable/durable-write.js';
 import { requireWalName, type WalName } from '../../wal/name.js';
-import { transferDecoders } from '../../codec/transfer.js';
 import { fetchVerified } from '../fetch.js';
-import { getWalArgs } from '../../transport/barman-command.js';
 import type { PrefetchContext } from './job.js';
 import { readPrefetchRequest } from './request.js';
 import { isAhead } from './spool.js';
@@ -22,10 +20,11 @@ export async function fetchIntoSpool(ctx: PrefetchContext, wal: WalName): Promis
   try {
     // A restore may have fetched it directly while it waited its turn: do not spool it for nothing.
     if (await isConsumed(ctx, wal)) return 'skipped';
-    const args = getWalArgs(ctx.options, { fetch: wal.name });
-    const result = await fetchVerified(ctx.transport, args, wal, join(ctx.spool.dir, wal.name), transferDecoders(ctx.options.format));
-    if (result.kind === 'remote-failed') {
-      ctx.log(`prefetch of ${wal.name}: remote get-wal exited ${result.status}`);
+    // Only "not in the archive" is an absence; a file the archive has but cannot serve (corrupt,
+    // a broken configuration) throws and is logged as the failure it is, with the remote's words.
+    const result = await fetchVerified(ctx.transport, ctx.options, wal, join(ctx.spool.dir, wal.name));
+    if (result.kind === 'not-available') {
+      ctx.log(`prefetch of ${wal.name}: not in the archive`);
       return 'failed';
     }
     try {

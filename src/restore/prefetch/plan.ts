@@ -2,6 +2,7 @@
 // just received, and decide when the window ahead has run low enough to ask again.
 
 import { readdir } from 'node:fs/promises';
+import { isNotAvailable, requireRemoteSuccess } from '../../transport/remote-exit.js';
 import type { Transport } from '../../transport/transport.js';
 import { nextSegment, parseWalName, requireWalName, type WalName } from '../../wal/name.js';
 import { getWalArgs } from '../../transport/barman-command.js';
@@ -21,7 +22,10 @@ export interface PrefetchPlan {
 /** Peek output is a few names; anything larger is not a peek answer. */
 const PEEK_OUTPUT_LIMIT = 64 * 1024;
 
-/** Names get-wal --peek lists from `from` on; [] when the remote fails (nothing to prefetch then). */
+/**
+ * Names get-wal --peek lists from `from` on; [] for an unknown server. Any other failure throws
+ * (SshConnectError, RemoteCommandError): it is not "nothing there", and planPrefetch logs it.
+ */
 export async function peekNames(transport: Transport, options: PrefetchOptions, from: WalName, count: number): Promise<string[]> {
   const command = transport.run(getWalArgs(options, { peek: count, from: from.name }));
   command.stdin.end();
@@ -30,7 +34,8 @@ export async function peekNames(transport: Transport, options: PrefetchOptions, 
     if (text.length < PEEK_OUTPUT_LIMIT) text += chunk;
   });
   const exit = await command.done;
-  if (exit.status !== 0) return [];
+  if (isNotAvailable(exit, options.serverName)) return [];
+  requireRemoteSuccess(exit, { failed: (status) => `remote get-wal --peek after ${from.name} exited ${status}` });
   return text.split('\n').map((line) => line.trim()).filter((line) => parseWalName(line)?.kind === 'segment');
 }
 
@@ -42,7 +47,12 @@ export async function planPrefetch(ctx: PrefetchContext, request: PrefetchReques
   const requested = requireWalName(request.walName);
   const removed = await cleanupSpool(ctx.spool, requested);
   const start = nextSegment(requested, request.segmentSize);
-  const peeked = (await peekNames(ctx.transport, ctx.options, start, ctx.options.jobs))
+  const listed = await peekNames(ctx.transport, ctx.options, start, ctx.options.jobs).catch((error: unknown) => {
+    // Nothing to prefetch this round; the restores themselves fetch what they need.
+    ctx.log(`peek after ${requested.name} failed: ${(error as Error).message}`);
+    return [];
+  });
+  const peeked = listed
     .map((name) => requireWalName(name))
     .filter((wal) => isAhead(wal, requested));
   const wanted: WalName[] = [];

@@ -92,9 +92,18 @@ describe('get-wal exit statuses', () => {
     expect(r.stderr).toMatch(/^ERROR: invalid server name/);
   });
 
-  it('an inactive server: exit 1', async () => {
+  it('a configuration error (an interpolation loop): exit 2 with its ERROR line (issue 8)', async () => {
+    const loop = join(root, 'loop.conf');
+    await writeFile(loop, `[barman]\nbarman_home = ${root}/home\n\n[pg]\nbackup_directory = %(a)s\na = %(backup_directory)s\n`);
+    const r = await getWal(['pg', '000000010000000000000002'], loop);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/^ERROR: .*interpolation nested too deeply/);
+    expect(r.stdout.length).toBe(0);
+  });
+
+  it('an inactive server: exit 2 (issue 8: 1 would tell a restore "not in the archive")', async () => {
     const r = await getWal(['off', '000000010000000000000002']);
-    expect(r).toMatchObject({ status: 1, stderr: 'ERROR: Inactive server: off\n' });
+    expect(r).toMatchObject({ status: 2, stderr: 'ERROR: Inactive server: off\n' });
   });
 
   it.each(['../x', 'x;y', 'junk', '0000000100000000000000020', ''])('an invalid WAL name %j: exit 3, nothing on stdout', async (name) => {
@@ -110,9 +119,9 @@ describe('get-wal exit statuses', () => {
     expect((await getWal(['pg'])).status).toBe(2);
   });
 
-  it('a missing configuration file: exit 1', async () => {
+  it('a missing configuration file: exit 2 (issue 8: a configuration error)', async () => {
     const r = await getWal(['pg', '000000010000000000000002'], join(root, 'missing.conf'));
-    expect(r.status).toBe(1);
+    expect(r.status).toBe(2);
     expect(r.stderr).toMatch(/cannot read configuration file/);
   });
 
@@ -137,18 +146,18 @@ describe('get-wal exit statuses', () => {
     expect(await readdir(out)).toEqual(['000000010000000000000003']);
   });
 
-  it('a snappy-stored file: a clear "not supported" error, exit 1', async () => {
+  it('a snappy-stored file: a clear "not supported" error, exit 2 (issue 8: the file exists)', async () => {
     const r = await getWal(['pg', '000000010000000000000004']);
-    expect(r.status).toBe(1);
+    expect(r.status).toBe(2);
     expect(r.stderr).toMatch(/snappy-compressed WAL files are not supported/);
     expect(r.stdout.length).toBe(0);
   });
 
-  it('a corrupt gzip-stored file: exit 1, nothing on stdout', async () => {
+  it('a corrupt gzip-stored file: exit 2 (issue 8: never "not found"), nothing on stdout', async () => {
     const hash = join(root, 'home/pg/wals/0000000100000000');
     await writeFile(join(hash, '000000010000000000000005'), Buffer.concat([Buffer.from([0x1f, 0x8b, 8, 0]), Buffer.alloc(300, 0xee)]));
     const r = await getWal(['pg', '000000010000000000000005']);
-    expect(r.status).toBe(1);
+    expect(r.status).toBe(2);
     expect(r.stderr).toMatch(/^ERROR: cannot decompress .*000000010000000000000005: /);
     expect(r.stdout.length).toBe(0);
   });
@@ -169,14 +178,14 @@ describe('stored xz, zstd and lz4 files', () => {
     expect(r.stdout.equals(segment)).toBe(true);
   });
 
-  it('without the xz program: a clear error naming it, exit 1, nothing on stdout', async () => {
+  it('without the xz program: a clear error naming it, exit 2 (issue 8), nothing on stdout', async () => {
     const name = '000000010000000000000014';
     await writeFile(join(root, 'home/pg/wals/0000000100000000', name), compressWith('xz', makeSegment(name, { size: MiB })));
     const path = process.env['PATH'];
     process.env['PATH'] = '/nonexistent';
     try {
       const r = await getWal(['pg', name]);
-      expect(r.status).toBe(1);
+      expect(r.status).toBe(2);
       expect(r.stderr).toMatch(/^ERROR: xz decompression needs the 'xz' program, which is not on PATH\nHINT: install it \(Debian package xz-utils\)/);
       expect(r.stdout.length).toBe(0);
     } finally {
@@ -192,16 +201,16 @@ describe('GET_WAL_EXIT', () => {
     [new DestinationUnusableError('x'), 3],
     [new UnknownServerError('x'), 1],
     [new InvalidServerNameError('x'), 1],
-    [new ServerInactiveError('x'), 1],
-    [new ConfigError('x'), 1],
-    [new CompressionError('x'), 1],
-    [new Error('anything else'), 1],
+    [new ServerInactiveError('x'), 2],
+    [new ConfigError('x'), 2],
+    [new CompressionError('x'), 2],
+    [new Error('anything else'), 2],
   ])('%s → %i', (error, status) => {
     expect(exitStatusFor(GET_WAL_EXIT, error)).toBe(status);
   });
 
   it('covers every row', () => {
     expect(GET_WAL_EXIT.rows).toHaveLength(8);
-    expect(GET_WAL_EXIT.unexpected).toBe(1);
+    expect(GET_WAL_EXIT.unexpected).toBe(2);
   });
 });

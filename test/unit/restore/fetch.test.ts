@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { CompressionError, InvalidSegmentError, SshConnectError } from '../../../src/errors.js';
+import { CompressionError, InvalidSegmentError, RemoteCommandError, SshConnectError } from '../../../src/errors.js';
 import { transferDecoders } from '../../../src/codec/transfer.js';
 import { fetchVerified } from '../../../src/restore/fetch.js';
 import { requireWalName } from '../../../src/wal/name.js';
@@ -23,8 +23,10 @@ beforeEach(async () => {
   dest = join(dir, 'RECOVERYXLOG');
 });
 
+const call = (format: 'plain' | 'gzip' | 'bzip2' | 'keep' = 'plain') => ({ config: undefined, format, partial: false, serverName: 'pg' });
 const fetchWith = (answer: Parameters<typeof scriptedTransport>[0], format: 'plain' | 'gzip' | 'bzip2' | 'keep' = 'plain') =>
-  fetchVerified(scriptedTransport(answer), ['get-wal', 'pg', wal.name], wal, dest, transferDecoders(format));
+  fetchVerified(scriptedTransport(answer), call(format), wal, dest);
+const NOT_FOUND = `ERROR: WAL file '${wal.name}' not found in server 'pg'\n`;
 
 describe('fetchVerified', () => {
   it.each([
@@ -40,13 +42,22 @@ describe('fetchVerified', () => {
     expect((await readFile(result.temp.path)).equals(segment)).toBe(true);
   });
 
-  it('reports the remote status 1 as a result and leaves no file', async () => {
-    expect(await fetchWith(() => ({ status: 1 }))).toEqual({ kind: 'remote-failed', status: 1 });
+  it("reports Barman's not-found answer (status 1 and its ERROR line) as a result and leaves no file", async () => {
+    expect(await fetchWith(() => ({ status: 1, stderr: NOT_FOUND }))).toEqual({ kind: 'not-available' });
     expect(await readdir(dir)).toEqual([]);
   });
 
-  it('reports status 1 even with -z, where gunzip calls the empty stream cut', async () => {
-    expect(await fetchWith(() => ({ status: 1 }), 'gzip')).toEqual({ kind: 'remote-failed', status: 1 });
+  it('reports not-found even with -z, where gunzip calls the empty stream cut', async () => {
+    expect(await fetchWith(() => ({ status: 1, stderr: NOT_FOUND }), 'gzip')).toEqual({ kind: 'not-available' });
+    expect(await readdir(dir)).toEqual([]);
+  });
+
+  it.each([
+    ['no stderr', undefined],
+    ['another ERROR line (Barman 3.4 exits 1 for a file it cannot decode)', 'ERROR: Error decompressing WAL: incorrect data check\n'],
+    ['the not-found line of another WAL file', "ERROR: WAL file '000000010000000000000009' not found in server 'pg'\n"],
+  ])('status 1 with %s is a remote failure, not an absence (issue 8): RemoteCommandError, no file', async (_what, stderr) => {
+    await expect(fetchWith(() => ({ status: 1, ...(stderr === undefined ? {} : { stderr }) }))).rejects.toBeInstanceOf(RemoteCommandError);
     expect(await readdir(dir)).toEqual([]);
   });
 
@@ -82,7 +93,7 @@ describe('fetchVerified', () => {
 
   it('delivers a history file without a segment check', async () => {
     const history = requireWalName('00000002.history');
-    const result = await fetchVerified(scriptedTransport(() => ({ stdout: Buffer.from('1\t0/3000000\tno recovery target\n') })), [], history, dest, []);
+    const result = await fetchVerified(scriptedTransport(() => ({ stdout: Buffer.from('1\t0/3000000\tno recovery target\n') })), call(), history, dest);
     expect(result).toMatchObject({ kind: 'fetched', header: undefined });
   });
 });
@@ -93,7 +104,7 @@ describe('fetchToTemp with an unwritable destination', () => {
     const { DestinationUnusableError } = await import('../../../src/errors.js');
     const decoders = transferDecoders('bzip2');
     const transport = scriptedTransport(() => ({ stdout: Buffer.from('BZh9') }));
-    await expect(fetchToTemp(transport, [], join(dir, 'missing', 'RECOVERYXLOG'), decoders)).rejects.toBeInstanceOf(DestinationUnusableError);
+    await expect(fetchToTemp(transport, call('bzip2'), wal, join(dir, 'missing', 'RECOVERYXLOG'), decoders)).rejects.toBeInstanceOf(DestinationUnusableError);
     expect(decoders.every((stage) => stage.destroyed)).toBe(true);
   });
 });

@@ -80,9 +80,10 @@ describe('restoreWal', () => {
     expect((await readFile(options.walDest)).equals(segment)).toBe(true);
   });
 
-  it('reports not-found for remote status 1 and leaves WAL_DEST alone', async () => {
+  it("reports not-found for Barman's not-found answer (status 1 and its ERROR line) and leaves WAL_DEST alone", async () => {
     await writeFile(options.walDest, 'left by an earlier attempt');
-    const result = await restoreWal(options, wal, { transport: scriptedTransport(() => ({ status: 1 })), spool: undefined, warn: () => undefined });
+    const notFound = { status: 1, stderr: `ERROR: WAL file '${wal.name}' not found in server 'pg' (SSH host: 10.0.0.5)\n` };
+    const result = await restoreWal(options, wal, { transport: scriptedTransport(() => notFound), spool: undefined, warn: () => undefined });
     expect(result).toEqual({ kind: 'not-found' });
     expect(await readFile(options.walDest, 'utf8')).toBe('left by an earlier attempt');
     expect(await readdir(destDir)).toEqual(['RECOVERYXLOG']);
@@ -90,6 +91,12 @@ describe('restoreWal', () => {
 
   it('throws RemoteCommandError for any other remote status', async () => {
     await expect(restoreWal(options, wal, { transport: scriptedTransport(() => ({ status: 3 })), spool: undefined, warn: () => undefined })).rejects.toBeInstanceOf(RemoteCommandError);
+    expect(await readdir(destDir)).toEqual([]);
+  });
+
+  it('throws RemoteCommandError for status 1 without the not-found line (issue 8: a corrupt file is not an absence)', async () => {
+    const corrupt = { status: 1, stderr: 'ERROR: Error decompressing WAL: incorrect data check\n' };
+    await expect(restoreWal(options, wal, { transport: scriptedTransport(() => corrupt), spool: undefined, warn: () => undefined })).rejects.toBeInstanceOf(RemoteCommandError);
     expect(await readdir(destDir)).toEqual([]);
   });
 

@@ -1,7 +1,7 @@
 // The one place a remote exit becomes an error: ssh failing is SshConnectError, a refusal RemoteCommandError.
 import { describe, expect, it } from 'vitest';
 import { RemoteCommandError, SshConnectError } from '../../../src/errors.js';
-import { remoteStatus, requireRemoteSuccess } from '../../../src/transport/remote-exit.js';
+import { isNotAvailable, remoteStatus, requireRemoteSuccess } from '../../../src/transport/remote-exit.js';
 
 const words = { unreachable: (detail: string) => `cannot reach h: ${detail}`, failed: (status: number) => `failed with ${status}` };
 
@@ -35,5 +35,36 @@ describe('requireRemoteSuccess', () => {
 
   it('throws SshConnectError, not RemoteCommandError, when ssh itself failed', () => {
     expect(() => requireRemoteSuccess({ status: undefined, transportError: 'dropped' }, words)).toThrow(SshConnectError);
+  });
+});
+
+describe("isNotAvailable: get-wal's 'not available' answer, never the status alone (issue 8)", () => {
+  const NAME = '000000010000000000000021';
+  const notFound = `ERROR: WAL file '${NAME}' not found in server 'pg'`;
+
+  it.each([
+    ['walship-server not found', notFound],
+    ['Barman 3.4 not found over ssh (client address appended)', `${notFound} (SSH host: 10.0.0.5)`],
+    ['unknown server', "ERROR: Unknown server 'pg'"],
+  ])('status 1 with %s', (_what, line) => {
+    expect(isNotAvailable({ status: 1, stderrTail: `WARNING: x\n${line}\n` }, 'pg', NAME)).toBe(true);
+  });
+
+  it.each([
+    ['no stderr', { status: 1 }],
+    ['a decoding failure (Barman 3.4 exits 1)', { status: 1, stderrTail: 'ERROR: Error decompressing WAL: incorrect data check\n' }],
+    ['another WAL name', { status: 1, stderrTail: "ERROR: WAL file '000000010000000000000022' not found in server 'pg'\n" }],
+    ['another server', { status: 1, stderrTail: "ERROR: Unknown server 'pg2'\n" }],
+    ['the line inside another line', { status: 1, stderrTail: `echo ${notFound}\n` }],
+    ['a suffix that is not the ssh address', { status: 1, stderrTail: `${notFound}; and more\n` }],
+    ['status 2 with the right line', { status: 2, stderrTail: `${notFound}\n` }],
+    ['a transport failure', { status: undefined, transportError: 'x', stderrTail: `${notFound}\n` }],
+  ] as const)('not for %s', (_what, exit) => {
+    expect(isNotAvailable(exit, 'pg', NAME)).toBe(false);
+  });
+
+  it('without a WAL name (--peek, --test) only "unknown server" counts', () => {
+    expect(isNotAvailable({ status: 1, stderrTail: "ERROR: Unknown server 'pg'\n" }, 'pg')).toBe(true);
+    expect(isNotAvailable({ status: 1, stderrTail: `${notFound}\n` }, 'pg')).toBe(false);
   });
 });
