@@ -22,6 +22,8 @@ export interface RestoreContext {
   transport: Transport;
   /** Undefined when prefetching is off or the spool cannot be used. */
   spool: Spool | undefined;
+  /** The recovering cluster's (SPEC §7): a segment of another is refused. Undefined: not checked. */
+  systemIdentifier?: bigint | undefined;
   warn(line: string): void;
 }
 
@@ -47,7 +49,7 @@ async function fromSpool(ctx: RestoreContext, wal: WalName): Promise<Found | und
 /** Undefined when the archive does not have it; any other remote failure throws. */
 async function fromArchive(ctx: RestoreContext, options: RestoreOptions, wal: WalName): Promise<Found | undefined> {
   const args = getWalArgs(options, { fetch: wal.name });
-  const fetched = await fetchVerified(ctx.transport, args, wal, options.walDest, transferDecoders(options.format));
+  const fetched = await fetchVerified(ctx.transport, args, wal, options.walDest, transferDecoders(options.format), ctx.systemIdentifier);
   if (fetched.kind === 'fetched') return { temp: fetched.temp, header: fetched.header, from: 'archive' };
   if (fetched.status === REMOTE_NOT_FOUND) return undefined;
   throw new RemoteCommandError(`remote get-wal for ${wal.name} exited ${fetched.status}`, fetched.status);

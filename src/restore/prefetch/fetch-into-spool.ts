@@ -3,6 +3,7 @@
 
 import { join } from 'node:path';
 import { discardTemp, publishReplacing } from '../../durable/durable-write.js';
+import { ForeignSegmentError } from '../../errors.js';
 import { requireWalName, type WalName } from '../../wal/name.js';
 import { transferDecoders } from '../../codec/transfer.js';
 import { fetchVerified } from '../fetch.js';
@@ -17,13 +18,17 @@ async function isConsumed(ctx: PrefetchContext, wal: WalName): Promise<boolean> 
   return latest !== undefined && !isAhead(wal, requireWalName(latest.walName));
 }
 
-/** Fetches one segment into the spool; 'failed' (and a log line) when it could not. */
-export async function fetchIntoSpool(ctx: PrefetchContext, wal: WalName): Promise<'fetched' | 'skipped' | 'failed'> {
+/**
+ * Fetches one segment into the spool; 'failed' (and a log line) when it could not, 'refused' (and a
+ * log line naming both identifiers) when the archive's copy belongs to another cluster. A refusal is
+ * not "absent": nothing is spooled, so the restore that asks for it meets the same copy and fails.
+ */
+export async function fetchIntoSpool(ctx: PrefetchContext, wal: WalName): Promise<'fetched' | 'skipped' | 'failed' | 'refused'> {
   try {
     // A restore may have fetched it directly while it waited its turn: do not spool it for nothing.
     if (await isConsumed(ctx, wal)) return 'skipped';
     const args = getWalArgs(ctx.options, { fetch: wal.name });
-    const result = await fetchVerified(ctx.transport, args, wal, join(ctx.spool.dir, wal.name), transferDecoders(ctx.options.format));
+    const result = await fetchVerified(ctx.transport, args, wal, join(ctx.spool.dir, wal.name), transferDecoders(ctx.options.format), ctx.spool.systemIdentifier);
     if (result.kind === 'remote-failed') {
       ctx.log(`prefetch of ${wal.name}: remote get-wal exited ${result.status}`);
       return 'failed';
@@ -36,6 +41,10 @@ export async function fetchIntoSpool(ctx: PrefetchContext, wal: WalName): Promis
     }
     return 'fetched';
   } catch (error) {
+    if (error instanceof ForeignSegmentError) {
+      ctx.log(`prefetch of ${wal.name} refused, not spooled: ${error.message}`);
+      return 'refused';
+    }
     ctx.log(`prefetch of ${wal.name} failed: ${(error as Error).message}`);
     return 'failed';
   }
