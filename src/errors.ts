@@ -103,8 +103,18 @@ export class CompressionError extends WalshipError {
 
 /** A file claims to be a WAL segment but its page header says otherwise. */
 export class InvalidSegmentError extends WalshipError {
-  override readonly name = 'InvalidSegmentError';
-  override readonly code = 'INVALID_SEGMENT';
+  // Typed string, not the literal, so ForeignSegmentError can name itself.
+  override readonly name: string = 'InvalidSegmentError';
+  override readonly code: string = 'INVALID_SEGMENT';
+}
+
+/**
+ * A well-formed segment of another cluster (SPEC §7): its system identifier is not the one expected.
+ * A subclass, so every exit table that refuses an invalid segment refuses this one the same way.
+ */
+export class ForeignSegmentError extends InvalidSegmentError {
+  override readonly name = 'ForeignSegmentError';
+  override readonly code = 'FOREIGN_SEGMENT';
 }
 
 /** The 9.2/9.3 WAL safe dir is missing, not a plain directory, not ours, or not mode 0700. */

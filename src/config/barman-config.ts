@@ -16,7 +16,12 @@ export interface ServerConfig {
   walsDirectory: string;
   errorsDirectory: string;
   streamingWalsDirectory: string;
+  /** walship's own option (SPEC §7): refuse segments of another cluster than the archive's. Default on. */
+  checkSystemIdentifier: boolean;
 }
+
+/** Barman ignores options it does not know, so this key is safe in a configuration Barman also reads. */
+export const CHECK_SYSTEM_IDENTIFIER = 'walship_check_system_identifier';
 
 const GLOBAL = 'barman';
 const SERVER_NAME_RE = /^[A-Za-z0-9_.-]+$/;
@@ -96,6 +101,7 @@ export function serverConfig(doc: IniDocument, name: string): ServerConfig {
     return interpolate(raw, scopes, `[${name}] ${key}`);
   };
   const activeRaw = section.get('active');
+  const checkRaw = section.get(CHECK_SYSTEM_IDENTIFIER) ?? global.get(CHECK_SYSTEM_IDENTIFIER);
   return {
     name,
     active: activeRaw === undefined ? true : parseBoolean(activeRaw, `[${name}] active`),
@@ -104,6 +110,7 @@ export function serverConfig(doc: IniDocument, name: string): ServerConfig {
     walsDirectory: get('wals_directory'),
     errorsDirectory: get('errors_directory'),
     streamingWalsDirectory: get('streaming_wals_directory'),
+    checkSystemIdentifier: checkRaw === undefined ? true : parseBoolean(checkRaw, `[${name}] ${CHECK_SYSTEM_IDENTIFIER}`),
   };
 }
 

@@ -6,7 +6,7 @@ import type { CommandIO } from '../cli/io.js';
 import { say } from '../cli/io.js';
 import { createProgram, parseProgram } from '../cli/program.js';
 import { resolveServer } from '../config/barman-config.js';
-import { InvalidWalNameError, UsageError } from '../errors.js';
+import { InvalidSegmentError, InvalidWalNameError, UsageError } from '../errors.js';
 import type { PublishOutcome } from './publish.js';
 import { putWal, requireActive } from './put-wal.js';
 
@@ -15,6 +15,8 @@ export const PUT_WAL_EXIT: ExitTable = {
   rows: [
     [UsageError, 2],
     [InvalidWalNameError, 3],
+    // Not the segment its name claims, or another cluster's (ForeignSegmentError): nothing published.
+    [InvalidSegmentError, 1],
   ],
   unexpected: 1,
 };

@@ -1,5 +1,6 @@
 // put-wal on the archive host: receive a tar stream of WAL files with their checksums, verify
-// everything, then publish each file durably into incoming (SPEC §4). All inputs are passed in.
+// everything (checksums, then each segment's header and system identifier, SPEC §7), then publish
+// each file durably into incoming (SPEC §4). All inputs are passed in.
 
 import { access, constants, mkdir } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
@@ -7,6 +8,7 @@ import type { ServerConfig } from '../config/barman-config.js';
 import { sweepAbandonedTemps } from '../durable/temp-sweep.js';
 import { IncomingUnusableError, ServerInactiveError } from '../errors.js';
 import type { TarLimits } from '../wire/tar-reader.js';
+import { checkSegmentMembers, recordStreamIdentifier } from './check-segments.js';
 import { publishWal, type PublishOutcome } from './publish.js';
 import { discardAll, receiveWalStream } from './receive.js';
 import { verifyChecksums } from './verify.js';
@@ -49,6 +51,10 @@ export async function putWal(request: PutWalRequest): Promise<PublishOutcome[]> 
   const outcomes: PublishOutcome[] = [];
   try {
     await verifyChecksums(received);
+    const firstIdentifier = await checkSegmentMembers(server, received.files);
+    // Recorded before publishing, so that of two concurrent first uploads of different clusters the
+    // one that loses the record publishes nothing. Nothing refused above is ever recorded.
+    if (firstIdentifier !== undefined) await recordStreamIdentifier(server, received.files, firstIdentifier);
     for (const file of received.files) outcomes.push(await publishWal(server, file, (request.now ?? (() => new Date()))()));
   } finally {
     // Whatever was not published (a failed check, an error midway) must not stay behind.

@@ -21,8 +21,9 @@ import { isNotAvailable, requireRemoteSuccess } from '../transport/remote-exit.j
 import { validateSshTarget } from '../transport/openssh.js';
 import { transportFromOptions } from '../transport/select.js';
 import type { Transport } from '../transport/transport.js';
-import { requireWalName } from '../wal/name.js';
+import { requireWalName, type WalName } from '../wal/name.js';
 import { parseRestoreArgs, type RestoreOptions } from './args.js';
+import { readClusterIdentity } from './cluster-identity.js';
 import { cleanupTempsOnSignal } from './interrupt.js';
 import { restoreWal } from './restore.js';
 import { startPrefetch, openSpoolOrWarn } from './prefetch/start.js';
@@ -72,9 +73,11 @@ async function runRestore(options: RestoreOptions, io: CommandIO): Promise<numbe
   try {
     if (options.test) return await testConnection(transport, options, io);
     const wal = requireWalName(options.walName, 'WAL_NAME');
-    const spool = options.jobs > 0 ? await openSpoolOrWarn(options, io) : undefined;
+    const systemIdentifier = await expectedSystemIdentifier(wal, io);
+    const opened = options.jobs > 0 ? await openSpoolOrWarn(options, io) : undefined;
+    const spool = opened && { ...opened, systemIdentifier };
     cleanupTempsOnSignal(() => [dirname(options.walDest), ...(spool ? [spool.dir] : [])]);
-    const result = await restoreWal(options, wal, { transport, spool, warn: (line) => say(io, line) });
+    const result = await restoreWal(options, wal, { transport, spool, systemIdentifier, warn: (line) => say(io, line) });
     if (result.kind === 'not-found') return EXIT_NOT_FOUND;
     // Delivered: from here on nothing may turn the status into a failure.
     if (spool && result.header) await startPrefetch(options, spool, wal, result.header.segmentSize, io);
@@ -82,6 +85,18 @@ async function runRestore(options: RestoreOptions, io: CommandIO): Promise<numbe
   } finally {
     await transport.close();
   }
+}
+
+/**
+ * The recovering cluster's identifier, read once per call, only for files that carry one (segments
+ * and .partial); a history or .backup file needs no pg_control, so asks for none and prints no NOTE.
+ */
+async function expectedSystemIdentifier(wal: WalName, io: CommandIO): Promise<bigint | undefined> {
+  if (wal.kind !== 'segment' && wal.kind !== 'partial') return undefined;
+  const identity = await readClusterIdentity();
+  if (identity.known) return identity.systemIdentifier;
+  say(io, identity.note);
+  return undefined;
 }
 
 /** -t: run `get-wal --test`, show its answer, exit 0 when the server is ready. */

@@ -6,11 +6,11 @@ import { readFileHead } from '../codec/stored.js';
 import { transferDecoders } from '../codec/transfer.js';
 import { DESTINATION_ERRNOS } from '../durable/destination-errnos.js';
 import { discardTemp, writeTempFile, type TempFile } from '../durable/durable-write.js';
-import { CompressionError, DestinationUnusableError, errnoCode, InvalidSegmentError, WalshipError } from '../errors.js';
+import { CompressionError, DestinationUnusableError, errnoCode, ForeignSegmentError, InvalidSegmentError, WalshipError } from '../errors.js';
 import { getWalArgs, type GetWalCall } from '../transport/barman-command.js';
 import { isNotAvailable, requireRemoteSuccess } from '../transport/remote-exit.js';
 import type { Transport } from '../transport/transport.js';
-import { checkSegment, LONG_HEADER_SIZE, type SegmentHeader } from '../wal/header.js';
+import { LONG_HEADER_SIZE, validateSegment, type SegmentHeader } from '../wal/header.js';
 import type { WalName } from '../wal/name.js';
 
 /** get-wal answered "not in the archive" or "unknown server" (Barman's words, see isNotAvailable). */
@@ -82,23 +82,32 @@ export async function fetchToTemp(
   return { kind: 'fetched', temp: written.temp };
 }
 
-/** Segments (and .partial segments) must pass the long page header check; other kinds pass as they are. */
-export async function verifyFetched(wal: WalName, temp: TempFile): Promise<SegmentHeader | undefined> {
+/**
+ * Segments (and .partial segments) must pass the long page header check and, when `expected` is
+ * known, carry the recovering cluster's system identifier; history and .backup files have no page
+ * header and pass as they are.
+ */
+export async function verifyFetched(wal: WalName, temp: TempFile, expected?: bigint): Promise<SegmentHeader | undefined> {
   if (wal.kind !== 'segment' && wal.kind !== 'partial') return undefined;
-  const check = checkSegment(wal, await readHead(temp.path), temp.size);
-  if (!check.ok) throw new InvalidSegmentError(`received ${wal.name} is not a complete segment: ${check.reason}`);
-  return check.header;
+  const check = validateSegment(wal, await readHead(temp.path), temp.size, expected);
+  if (check.ok) return check.header;
+  if ('mismatch' in check) {
+    throw new ForeignSegmentError(`${wal.name} in the archive belongs to another cluster: ${check.reason} (this cluster's global/pg_control); not delivered`, {
+      hint: 'the archive holds WAL of another cluster under this server name (a clone, or a re-used name): restore from the right server',
+    });
+  }
+  throw new InvalidSegmentError(`received ${wal.name} is not a complete segment: ${check.reason}`);
 }
 
 /** The first bytes of a fetched or spooled file, enough for its long page header. */
 export const readHead = (path: string): Promise<Buffer> => readFileHead(path, LONG_HEADER_SIZE);
 
-/** Fetch, then verify; an unverifiable file is removed before the error leaves. */
-export async function fetchVerified(transport: Transport, call: GetWalCall, wal: WalName, finalPath: string): Promise<FetchResult> {
+/** Fetch, then verify (see verifyFetched); an unverifiable file is removed before the error leaves. */
+export async function fetchVerified(transport: Transport, call: GetWalCall, wal: WalName, finalPath: string, expected?: bigint): Promise<FetchResult> {
   const result = await fetchToTemp(transport, call, wal, finalPath);
   if (result.kind !== 'fetched') return result;
   try {
-    return { kind: 'fetched', temp: result.temp, header: await verifyFetched(wal, result.temp) };
+    return { kind: 'fetched', temp: result.temp, header: await verifyFetched(wal, result.temp, expected) };
   } catch (error) {
     await discardTemp(result.temp);
     throw error;

@@ -19,6 +19,8 @@ export interface RestoreContext {
   transport: Transport;
   /** Undefined when prefetching is off or the spool cannot be used. */
   spool: Spool | undefined;
+  /** The recovering cluster's (SPEC §7): a segment of another is refused. Undefined: not checked. */
+  systemIdentifier?: bigint | undefined;
   warn(line: string): void;
 }
 
@@ -43,6 +45,6 @@ async function fromSpool(ctx: RestoreContext, wal: WalName): Promise<Found | und
  * "not available"); any other remote failure, and a file it has but we cannot decode, throws.
  */
 async function fromArchive(ctx: RestoreContext, options: RestoreOptions, wal: WalName): Promise<Found | undefined> {
-  const fetched = await fetchVerified(ctx.transport, options, wal, options.walDest);
+  const fetched = await fetchVerified(ctx.transport, options, wal, options.walDest, ctx.systemIdentifier);
   return fetched.kind === 'fetched' ? { temp: fetched.temp, header: fetched.header, from: 'archive' } : undefined;
 }

@@ -1,4 +1,5 @@
-// Reads a WAL segment's long page header and checks that the file is the segment its name claims.
+// Reads a WAL segment's long page header and checks that the file is the segment its name claims
+// (and, where the cluster is known, that cluster's segment).
 // Layout (xlog_internal.h, stable since 8.3): XLogPageHeaderData is magic u16, info u16, tli u32,
 // pageaddr u64, rem_len u32 (+4 padding) = 24 bytes; the long header adds sysid u64, seg_size u32,
 // xlog_blcksz u32 = 40 bytes. Fields are in the host's byte order; every supported platform here
@@ -65,6 +66,27 @@ export function checkSegment(wal: WalName, head: Buffer, fileSize: number): Segm
     return { ok: false, reason: `header timeline ${header.timeline} does not fit name timeline ${wal.timeline}` };
   }
   return { ok: true, header };
+}
+
+/** What a foreign segment carries and what was expected, for messages that name both (decimal). */
+export interface IdentifierMismatch {
+  found: bigint;
+  expected: bigint;
+}
+
+export type SegmentValidation = SegmentCheck | { ok: false; reason: string; mismatch: IdentifierMismatch };
+
+/**
+ * checkSegment, then the system identifier (SPEC §7): a segment with the right name and page address
+ * can still come from another cluster (a clone, a re-used server name), and replaying it corrupts the
+ * cluster. Every delivery and upload validates through here. `expected` undefined: not checked, the
+ * caller could not learn which cluster the segment is for and says so itself.
+ */
+export function validateSegment(wal: WalName, head: Buffer, fileSize: number, expected: bigint | undefined): SegmentValidation {
+  const check = checkSegment(wal, head, fileSize);
+  if (!check.ok || expected === undefined || check.header.systemIdentifier === expected) return check;
+  const found = check.header.systemIdentifier;
+  return { ok: false, reason: `its header has system identifier ${found}, expected ${expected}`, mismatch: { found, expected } };
 }
 
 export const formatLsn = (lsn: bigint): string =>

@@ -11,11 +11,13 @@ import { binPath, describeRun, run, type RunResult } from '../helpers/run.js';
 import { ARCHIVE_USER, ensureUser, PG_USER, type SystemUser } from '../helpers/users.js';
 import { putWalStream } from '../fixtures/archive/tar.js';
 import { listDir, SEGMENT } from '../fixtures/archive/server.js';
+import { randomSegment } from '../fixtures/restore/segments.js';
 
 let work = '';
 let pg: SystemUser;
 let archiveUser: SystemUser;
-const WAL = randomBytes(1 << 20);
+/** A segment put-wal's header check accepts (issue 8), with a random body. */
+const WAL = randomSegment(SEGMENT, 1 << 20);
 
 beforeAll(async () => {
   requireIntegration(['root', 'sshd']);

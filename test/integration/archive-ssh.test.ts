@@ -5,6 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { chown, mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openSshTransport, sshArgvFor } from '../../src/transport/openssh.js';
+import { LONG_HEADER_SIZE } from '../../src/wal/header.js';
 import { writeBarmanConfig } from '../helpers/barman.js';
 import { makeTempDir } from '../helpers/files.js';
 import { requireIntegration } from '../helpers/requirements.js';
@@ -12,6 +13,7 @@ import { binPath, describeRun, repoRoot, run, type RunResult } from '../helpers/
 import { startSshd, type Sshd } from '../helpers/sshd.js';
 import { ARCHIVE_USER, BARMAN_USER, ensureUser, PG_USER } from '../helpers/users.js';
 import { leftovers, listDir } from '../fixtures/archive/server.js';
+import { makeSegment } from '../fixtures/restore/segments.js';
 
 const ARCHIVE_PATH = `${repoRoot}/bin:/usr/bin:/bin`;
 const MiB = 1024 * 1024;
@@ -40,7 +42,7 @@ afterAll(async () => {
   await sshd?.stop();
 });
 
-/** A fresh segment name and file owned by the PostgreSQL user (like pg_wal/NAME), and its bytes. */
+/** A fresh segment name and file owned by the PostgreSQL user (like pg_wal/NAME), and its bytes (`data`, header stamped). */
 async function pgSegment(data: Buffer = randomBytes(16 * MiB)): Promise<{ name: string; path: string; data: Buffer }> {
   const pg = await ensureUser(PG_USER);
   const name = `00000001000000000000${(walCounter++).toString(16).toUpperCase().padStart(4, '0')}`;
@@ -48,6 +50,8 @@ async function pgSegment(data: Buffer = randomBytes(16 * MiB)): Promise<{ name: 
   await mkdir(dir, { mode: 0o700 });
   await chown(dir, pg.uid, pg.gid);
   const path = `${dir}/${name}`;
+  // A valid long page header for its name, as put-wal checks it (issue 8); the body stays the caller's.
+  makeSegment(name, { size: data.length }).copy(data, 0, 0, LONG_HEADER_SIZE);
   await writeFile(path, data, { mode: 0o600 });
   await chown(path, pg.uid, pg.gid);
   return { name, path, data };

@@ -9,8 +9,10 @@ import { describe, expect, it } from 'vitest';
 import { binPath, describeRun, run, type RunResult } from '../helpers/run.js';
 import { digest, END_OF_ARCHIVE, gnuTar, putWalStream, sumsText, ustarHeader, ustarMember } from '../fixtures/archive/tar.js';
 import { listDir, makeArchive, SEGMENT, SEGMENT_2, type TestArchive } from '../fixtures/archive/server.js';
+import { randomSegment } from '../fixtures/restore/segments.js';
 
-const GOOD = randomBytes(1 << 20);
+/** A segment put-wal's header check accepts (issue 8), with a random body. */
+const GOOD = randomSegment(SEGMENT, 1 << 20);
 const OTHER = randomBytes(64 * 1024);
 const goodMember = ustarMember(SEGMENT, GOOD);
 const sums = (files: Array<[string, Buffer]>): Buffer => ustarMember('SHA256SUMS', sumsText('sha256', files));

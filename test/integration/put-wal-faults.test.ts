@@ -1,7 +1,6 @@
 // issue 2 "Faults": put-wal SIGKILLed mid-transfer, then retried as PostgreSQL retries; two
 // concurrent put-wal of one segment racing to publish; an identical re-send after success.
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -9,6 +8,7 @@ import { requireIntegration } from '../helpers/requirements.js';
 import { binPath, describeRun, run } from '../helpers/run.js';
 import { putWalStream } from '../fixtures/archive/tar.js';
 import { leftovers, listDir, makeArchive, SEGMENT, type TestArchive } from '../fixtures/archive/server.js';
+import { randomSegment } from '../fixtures/restore/segments.js';
 
 const SEGMENT_SIZE = 16 * 1024 * 1024;
 
@@ -52,7 +52,7 @@ function walFile(archive: TestArchive, data: Buffer): string {
 describe('put-wal killed with SIGKILL mid-transfer', () => {
   it('leaves only a hidden temp file; the retry succeeds byte-identical and sweeps it', async () => {
     const archive = makeArchive();
-    const wal = randomBytes(SEGMENT_SIZE);
+    const wal = randomSegment(SEGMENT, SEGMENT_SIZE);
     const stream = putWalStream([[SEGMENT, wal]]);
     const server = startPutWal(archive);
     await write(server, stream.subarray(0, stream.length / 2));
@@ -76,7 +76,7 @@ describe('put-wal killed with SIGKILL mid-transfer', () => {
 
   it('killed after the whole segment arrived but before the end of the stream: the retry still publishes it once', async () => {
     const archive = makeArchive();
-    const wal = randomBytes(SEGMENT_SIZE);
+    const wal = randomSegment(SEGMENT, SEGMENT_SIZE);
     const stream = putWalStream([[SEGMENT, wal]]);
     const server = startPutWal(archive);
     await write(server, stream.subarray(0, stream.length - 1024));
@@ -96,7 +96,7 @@ describe('two concurrent put-wal of the same segment', () => {
   for (const round of [1, 2, 3]) {
     it(`both exit 0, one file with identical bytes, no errors/ entry, no temp (round ${round})`, async () => {
       const archive = makeArchive();
-      const wal = randomBytes(SEGMENT_SIZE);
+      const wal = randomSegment(SEGMENT, SEGMENT_SIZE);
       const stream = putWalStream([[SEGMENT, wal]]);
       const servers = [startPutWal(archive), startPutWal(archive)];
       // Both receive everything but the end-of-archive blocks, so they reach publish together.
@@ -117,7 +117,7 @@ describe('two concurrent put-wal of the same segment', () => {
 
   it('different bytes under one name at once: one is stored, the other kept in errors/, both exit 0', async () => {
     const archive = makeArchive();
-    const wals = [randomBytes(SEGMENT_SIZE), randomBytes(SEGMENT_SIZE)];
+    const wals = [randomSegment(SEGMENT, SEGMENT_SIZE), randomSegment(SEGMENT, SEGMENT_SIZE)];
     const streams = wals.map((w) => putWalStream([[SEGMENT, w]]));
     const servers = [startPutWal(archive), startPutWal(archive)];
     await Promise.all(servers.map((s, i) => write(s, streams[i]!.subarray(0, streams[i]!.length - 1024))));
@@ -138,7 +138,7 @@ describe('two concurrent put-wal of the same segment', () => {
 describe('an identical re-send after success', () => {
   it('exits 0 through walship-archive and through put-wal, and changes nothing', async () => {
     const archive = makeArchive();
-    const wal = randomBytes(SEGMENT_SIZE);
+    const wal = randomSegment(SEGMENT, SEGMENT_SIZE);
     const path = walFile(archive, wal);
     const argv = [binPath('walship-archive'), '--transport', 'local', '-c', archive.configPath, 'h', 'pg', path];
     expect((await run(argv)).code).toBe(0);
@@ -164,8 +164,8 @@ describe('errors_directory on another filesystem than incoming', () => {
     expect(mount.code, `this test mounts a tmpfs and needs root with mount rights\n${describeRun(mount)}`).toBe(0);
     try {
       writeFileSync(archive.configPath, `[barman]\nbarman_home = ${archive.dir}/home\n[pg]\nerrors_directory = ${errorsMount}\n`);
-      const original = randomBytes(SEGMENT_SIZE);
-      const other = randomBytes(SEGMENT_SIZE);
+      const original = randomSegment(SEGMENT, SEGMENT_SIZE);
+      const other = randomSegment(SEGMENT, SEGMENT_SIZE);
       const put = (wal: Buffer) => run([binPath('walship-server'), '-c', archive.configPath, 'put-wal', 'pg'], { input: putWalStream([[SEGMENT, wal]]) });
       expect((await put(original)).code).toBe(0);
       const r = await put(other);

@@ -5,7 +5,7 @@ import { lstat, rename, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { tempPathFor, type TempFile } from '../../durable/durable-write.js';
 import { errnoCode } from '../../errors.js';
-import { checkSegment, type SegmentHeader } from '../../wal/header.js';
+import { validateSegment, type SegmentHeader } from '../../wal/header.js';
 import type { WalName } from '../../wal/name.js';
 import { readHead } from '../fetch.js';
 import { awaitInflight } from './await-inflight.js';
@@ -29,7 +29,7 @@ export async function claimSpooled(spool: Spool, wal: WalName, warn: (line: stri
     throw error;
   }
   const info = await lstat(path);
-  const check = checkSegment(wal, await readHead(path), info.size);
+  const check = validateSegment(wal, await readHead(path), info.size, spool.systemIdentifier);
   const reason = !check.ok ? check.reason : isStale(info.mtimeMs) ? 'spooled too long ago, maybe by an earlier recovery' : undefined;
   if (check.ok && reason === undefined) return { temp: { path, finalPath, size: info.size }, header: check.header };
   warn(`WARNING: discarded spooled ${wal.name}: ${reason}; fetching it again`);

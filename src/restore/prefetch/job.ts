@@ -9,7 +9,11 @@ import type { Spool } from './spool.js';
 /** The restore options the worker needs: get-wal's, the transport's and the window size. Listed once. */
 const JOB_FIELDS = ['config', 'format', 'partial', 'serverName', 'jobs', 'transport', 'barmanHost', 'user', 'port', 'reuseConnection'] as const;
 
-export type PrefetchJob = Pick<RestoreOptions, (typeof JOB_FIELDS)[number]> & { spoolDir: string };
+/**
+ * The worker runs with cwd `/`, where no pg_control is: the restore passes the recovering cluster's
+ * system identifier (decimal, as JSON has no 64-bit integers) so no foreign segment is spooled.
+ */
+export type PrefetchJob = Pick<RestoreOptions, (typeof JOB_FIELDS)[number]> & { spoolDir: string; systemIdentifier?: string | undefined };
 
 /** What planning and fetching read from the job: get-wal's options and the window size. */
 export type PrefetchOptions = Parameters<typeof getWalArgs>[0] & Pick<PrefetchJob, 'jobs'>;
@@ -21,14 +25,19 @@ export interface PrefetchContext {
   log(line: string): void;
 }
 
-export function prefetchJob(options: RestoreOptions, spoolDir: string): PrefetchJob {
+export function prefetchJob(options: RestoreOptions, spoolDir: string, systemIdentifier?: bigint): PrefetchJob {
   const picked = Object.fromEntries(JOB_FIELDS.map((field) => [field, options[field]])) as Pick<RestoreOptions, (typeof JOB_FIELDS)[number]>;
-  return { ...picked, spoolDir };
+  return { ...picked, spoolDir, ...(systemIdentifier === undefined ? {} : { systemIdentifier: systemIdentifier.toString() }) };
 }
+
+/** The job's identifier as a number again; undefined when the restore could not read pg_control. */
+export const jobSystemIdentifier = (job: PrefetchJob): bigint | undefined =>
+  job.systemIdentifier === undefined ? undefined : BigInt(job.systemIdentifier);
 
 export function parsePrefetchJob(text: string | undefined): PrefetchJob {
   const job = JSON.parse(text ?? '') as PrefetchJob;
-  if (typeof job.spoolDir !== 'string' || typeof job.serverName !== 'string' || typeof job.jobs !== 'number') {
+  const identifierOk = job.systemIdentifier === undefined || (typeof job.systemIdentifier === 'string' && /^\d{1,20}$/.test(job.systemIdentifier));
+  if (typeof job.spoolDir !== 'string' || typeof job.serverName !== 'string' || typeof job.jobs !== 'number' || !identifierOk) {
     throw new Error('prefetch worker: malformed job');
   }
   return job;

@@ -11,7 +11,7 @@ import { cleanupTempsOnSignal } from '../interrupt.js';
 import { loadServerMain } from '../../server/in-process.js';
 import { transportFromOptions } from '../../transport/select.js';
 import { fetchIntoSpool } from './fetch-into-spool.js';
-import { parsePrefetchJob } from './job.js';
+import { jobSystemIdentifier, parsePrefetchJob } from './job.js';
 import { acquirePrefetchLock } from './lock.js';
 import { PIPELINE_LIMITS, runPrefetchPipeline } from './loop.js';
 import { needsPlan, planPrefetch } from './plan.js';
@@ -22,7 +22,7 @@ const LOG_LIMIT = 1024 * 1024;
 
 async function main(): Promise<void> {
   const job = parsePrefetchJob(process.argv[2]);
-  const spool = { dir: job.spoolDir };
+  const spool = { dir: job.spoolDir, systemIdentifier: jobSystemIdentifier(job) };
   const logPath = join(spool.dir, '.prefetch.log');
   if (((await stat(logPath).catch(() => undefined))?.size ?? 0) > LOG_LIMIT) await truncate(logPath, 0);
   const logStream = createWriteStream(logPath, { flags: 'a', mode: 0o600 });

@@ -14,6 +14,11 @@ import { compareWalNames, parseWalName, type WalName } from '../../wal/name.js';
 export interface Spool {
   /** The namespace directory, mode 0700, owned by us. */
   readonly dir: string;
+  /**
+   * The recovering cluster's system identifier (SPEC §7): a segment of another cluster is neither
+   * spooled nor claimed. Undefined when it is unknown (no readable pg_control): not checked then.
+   */
+  readonly systemIdentifier?: bigint | undefined;
 }
 
 /** Creates (if needed) and checks the namespace directory: see openPrivateDir. */

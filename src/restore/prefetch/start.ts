@@ -26,7 +26,7 @@ export async function startPrefetch(options: RestoreOptions, spool: Spool, wal: 
   try {
     await writePrefetchRequest(spool, { walName: wal.name, segmentSize });
     if (await isLockLive(await readLockHolder(spool.dir))) return;
-    spawnPrefetchWorker(prefetchJob(options, spool.dir), io.env);
+    spawnPrefetchWorker(prefetchJob(options, spool.dir, spool.systemIdentifier), io.env);
   } catch (error) {
     say(io, `WARNING: prefetch skipped: ${(error as Error).message}`);
   }

@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { readyBacklog } from '../../../src/archive/backlog.js';
 import { archiveMain } from '../../../src/archive/cli.js';
 import { requireWalName, segmentFileName } from '../../../src/wal/name.js';
+import { filledSegment } from '../../fixtures/restore/segments.js';
 
 const names = [1, 2, 3, 4, 5].map((seg) => segmentFileName(1, 0, seg));
 
@@ -17,7 +18,7 @@ function setup(): { root: string; pgWal: string; incoming: string; config: strin
   const pgWal = join(root, 'pg_wal');
   mkdirSync(join(pgWal, 'archive_status'), { recursive: true });
   names.forEach((name, i) => {
-    writeFileSync(join(pgWal, name), Buffer.alloc(1 << 20, i + 1));
+    writeFileSync(join(pgWal, name), filledSegment(name, i + 1));
     writeFileSync(join(pgWal, 'archive_status', `${name}.ready`), '');
   });
   const config = join(root, 'barman.conf');
@@ -65,15 +66,16 @@ describe('walship-archive --batch', () => {
     const { pgWal, incoming, config, records, root } = setup();
     expect((await archive(config, records, join(pgWal, names[0] as string))).status).toBe(0);
     markDone(pgWal, names[0] as string);
-    writeFileSync(join(pgWal, names[1] as string), Buffer.alloc(1 << 20, 0x77));
+    const changed = filledSegment(names[1] as string, 0x77);
+    writeFileSync(join(pgWal, names[1] as string), changed);
     const again = await archive(config, records, join(pgWal, names[1] as string));
     expect(again.status, again.stderr).toBe(0);
     // It reached the archive host, which kept the new bytes aside and the archived ones in place.
     expect(again.stderr).toContain('DIFFERENT content');
     const kept = readdirSync(join(root, 'home', 'pg', 'errors'));
     expect(kept).toHaveLength(1);
-    expect(readFileSync(join(root, 'home', 'pg', 'errors', kept[0] as string))[0]).toBe(0x77);
-    expect(readFileSync(join(incoming, names[1] as string))[0]).toBe(2);
+    expect(readFileSync(join(root, 'home', 'pg', 'errors', kept[0] as string)).equals(changed)).toBe(true);
+    expect(readFileSync(join(incoming, names[1] as string)).equals(filledSegment(names[1] as string, 2))).toBe(true);
   });
 
   it('falls back to shipping the one file when the records directory cannot be used', async () => {

@@ -18,6 +18,7 @@ import {
 } from '../../../src/errors.js';
 import { localTransport } from '../../../src/transport/local.js';
 import { leftovers, listDir, makeArchive, SEGMENT } from '../../fixtures/archive/server.js';
+import { makeSegment, randomSegment } from '../../fixtures/restore/segments.js';
 
 const repoRoot = fileURLToPath(new URL('../../..', import.meta.url)).replace(/\/$/, '');
 const FAKE_SSH_DIR = `${repoRoot}/test/fixtures/archive/bin`;
@@ -58,7 +59,7 @@ async function archiveInProcess(argv: string[]): Promise<Captured> {
   return { status, stdout: out.join(''), stderr: err.join('') };
 }
 
-function walFile(data: Buffer = randomBytes(1 << 20), name = SEGMENT): string {
+function walFile(data: Buffer = randomSegment(SEGMENT), name = SEGMENT): string {
   const dir = mkdtempSync(join(tmpdir(), 'walship-pgwal-'));
   writeFileSync(join(dir, name), data);
   return join(dir, name);
@@ -67,7 +68,7 @@ function walFile(data: Buffer = randomBytes(1 << 20), name = SEGMENT): string {
 describe('walship-archive --transport local', () => {
   it('archives a segment: exit 0, nothing printed, byte-identical in incoming', async () => {
     const archive = makeArchive();
-    const data = randomBytes(16 << 20);
+    const data = randomSegment(SEGMENT, 16 << 20);
     const r = await archiveInProcess(['--transport', 'local', '-c', archive.configPath, 'anyhost', 'pg', walFile(data)]);
     expect(r).toEqual({ status: 0, stdout: '', stderr: '' });
     expect(readFileSync(join(archive.incoming, SEGMENT)).equals(data)).toBe(true);
@@ -76,7 +77,7 @@ describe('walship-archive --transport local', () => {
 
   it('--md5 archives as pre-3.12 clients do', async () => {
     const archive = makeArchive();
-    const data = randomBytes(1 << 20);
+    const data = randomSegment(SEGMENT, 1 << 20);
     const r = await archiveInProcess(['--transport', 'local', '--md5', '-c', archive.configPath, 'h', 'pg', walFile(data)]);
     expect(r.status, r.stderr).toBe(0);
     expect(readFileSync(join(archive.incoming, SEGMENT)).equals(data)).toBe(true);
@@ -84,7 +85,8 @@ describe('walship-archive --transport local', () => {
 
   it('-z stores gzip under the plain WAL name; gzip -t accepts it and it decompresses to the original', async () => {
     const archive = makeArchive();
-    const data = Buffer.concat(Array.from({ length: 4096 }, (_, i) => Buffer.from(`wal record ${i} `.repeat(16))));
+    // Compressible like real WAL, behind the page header put-wal checks (issue 8).
+    const data = makeSegment(SEGMENT, { size: 1 << 20 });
     const r = await archiveInProcess(['--transport', 'local', '-z', '-c', archive.configPath, 'h', 'pg', walFile(data)]);
     expect(r.status, r.stderr).toBe(0);
     const stored = join(archive.incoming, SEGMENT);
@@ -94,7 +96,7 @@ describe('walship-archive --transport local', () => {
 
   it('-j stores bzip2 under the plain WAL name; bzip2 -t accepts it and it decompresses to the original', async () => {
     const archive = makeArchive();
-    const data = randomBytes(1 << 20);
+    const data = randomSegment(SEGMENT, 1 << 20);
     const r = await archiveInProcess(['--transport', 'local', '-j', '--compression-level', '1', '-c', archive.configPath, 'h', 'pg', walFile(data)]);
     expect(r.status, r.stderr).toBe(0);
     const stored = join(archive.incoming, SEGMENT);
@@ -208,7 +210,7 @@ describe('archiveWal against a remote that stops reading midway', () => {
       io.stdin.destroy();
       return 1;
     });
-    const error: unknown = await archiveWal({ walPath: walFile(randomBytes(16 << 20)), server: 'pg', checksum: 'sha256', transport, stdout: new PassThrough() })
+    const error: unknown = await archiveWal({ walPath: walFile(randomSegment(SEGMENT, 16 << 20)), server: 'pg', checksum: 'sha256', transport, stdout: new PassThrough() })
       .then(() => undefined, (e: unknown) => e);
     expect(error).toBeInstanceOf(RemoteCommandError);
     expect(exitStatusFor(ARCHIVE_EXIT, error)).toBe(1);
@@ -234,7 +236,7 @@ async function archiveExecutable(argv: string[], env: Record<string, string>): P
 describe('bin/walship-archive over a stand-in ssh (the remote is `sh -c` running bin/barman)', () => {
   it("archives through the remote shell, with a config path full of spaces and quotes", async () => {
     const archive = makeArchive("walship-it's a dir-");
-    const data = randomBytes(1 << 20);
+    const data = randomSegment(SEGMENT, 1 << 20);
     const argvLog = join(archive.dir, 'ssh-argv');
     const r = await archiveExecutable(['-c', archive.configPath, '--port', '2222', 'backup', 'pg', walFile(data)], { FAKE_SSH_ARGV: argvLog });
     expect(r, r.stderr).toEqual({ status: 0, stdout: '', stderr: '' });
@@ -254,7 +256,7 @@ describe('bin/walship-archive over a stand-in ssh (the remote is `sh -c` running
 
   it('the connection drops midway (ssh 255 after part of the stream): exit 3', async () => {
     const archive = makeArchive();
-    const r = await archiveExecutable(['-c', archive.configPath, 'backup', 'pg', walFile(randomBytes(4 << 20))], { FAKE_SSH_MODE: 'drop' });
+    const r = await archiveExecutable(['-c', archive.configPath, 'backup', 'pg', walFile(randomSegment(SEGMENT, 4 << 20))], { FAKE_SSH_MODE: 'drop' });
     expect(r.status).toBe(3);
     expect(r.stderr).toMatch(/^ERROR: cannot reach the archive host/m);
   });
@@ -276,7 +278,7 @@ describe('bin/walship-archive over a stand-in ssh (the remote is `sh -c` running
     const dir = mkdtempSync(join(tmpdir(), 'walship-remote-'));
     // A `barman` that answers 0 at once: a wrapper, a forced command, anything but put-wal.
     writeFileSync(join(dir, 'barman'), '#!/bin/sh\nexit 0\n', { mode: 0o755 });
-    const r = await archiveExecutable(['backup', 'pg', walFile(randomBytes(16 << 20))], { PATH: `${FAKE_SSH_DIR}:${dir}:/usr/bin:/bin` });
+    const r = await archiveExecutable(['backup', 'pg', walFile(randomSegment(SEGMENT, 16 << 20))], { PATH: `${FAKE_SSH_DIR}:${dir}:/usr/bin:/bin` });
     expect(r.status).toBe(2);
     expect(r.stderr).toBe("ERROR: remote 'barman put-wal' on barman@backup exited 0 without reading the whole WAL stream: the WAL is not archived\n");
   });

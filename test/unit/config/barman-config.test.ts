@@ -18,6 +18,7 @@ describe("Barman's configuration (SPEC §2)", () => {
       walsDirectory: '/srv/barman/pg/wals',
       errorsDirectory: '/srv/barman/pg/errors',
       streamingWalsDirectory: '/srv/barman/pg/streaming',
+      checkSystemIdentifier: true,
     });
   });
 

@@ -6,13 +6,15 @@ import { PassThrough, Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { exitStatusFor } from '../../../src/cli/exit-table.js';
 import {
-  ChecksumFormatError, ChecksumMismatchError, ConfigError, IncomingUnusableError, InvalidServerNameError, InvalidWalNameError, ServerInactiveError,
+  ChecksumFormatError, ChecksumMismatchError, ConfigError, ForeignSegmentError, IncomingUnusableError, InvalidSegmentError, InvalidServerNameError,
+  InvalidWalNameError, ServerInactiveError,
   TarFormatError, UnknownServerError, UsageError,
 } from '../../../src/errors.js';
 import { PUT_WAL_EXIT } from '../../../src/put-wal/cli.js';
 import { parseGlobalOptions, serverMain } from '../../../src/server/cli.js';
 import { putWalStream } from '../../fixtures/archive/tar.js';
 import { listDir, makeArchive, runPutWal, SEGMENT } from '../../fixtures/archive/server.js';
+import { randomSegment } from '../../fixtures/restore/segments.js';
 
 describe('PUT_WAL_EXIT: Barman put-wal\'s statuses (argparse 2, invalid WAL name 3, any other failure 1)', () => {
   const rows: Array<[string, unknown, number]> = [
@@ -26,6 +28,8 @@ describe('PUT_WAL_EXIT: Barman put-wal\'s statuses (argparse 2, invalid WAL name
     ['a checksum mismatch', new ChecksumMismatchError('mismatch'), 1],
     ['a malformed checksum line', new ChecksumFormatError('bad line'), 1],
     ['a refused tar stream', new TarFormatError('TAR_TRUNCATED', 'truncated'), 1],
+    ['a member that is not the segment its name claims', new InvalidSegmentError('0 bytes'), 1],
+    ['a segment of another cluster than the archive\'s', new ForeignSegmentError('system identifier'), 1],
     ['an unexpected exception', new Error('EIO'), 1],
     ['a thrown non-Error', 'boom', 1],
   ];
@@ -89,7 +93,7 @@ describe('the barman alias: global options before the subcommand', () => {
 
   it('dispatches put-wal with the config it was given and stores the segment', async () => {
     const archive = makeArchive();
-    const wal = randomBytes(4096);
+    const wal = randomSegment(SEGMENT);
     const r = await runServer([`--config=${archive.configPath}`, 'put-wal', 'pg'], putWalStream([[SEGMENT, wal]]));
     expect(r.status, r.stderr).toBe(0);
     expect(readFileSync(join(archive.incoming, SEGMENT)).equals(wal)).toBe(true);

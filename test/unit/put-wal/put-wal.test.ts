@@ -1,6 +1,5 @@
 // put-wal's core (SPEC §4) in-process against real files: what is stored, and how duplicates settle.
 import { execFileSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -12,9 +11,11 @@ import { formatChecksumLines, type ChecksumAlgorithm } from '../../../src/wire/c
 import { packTar } from '../../../src/wire/tar-writer.js';
 import { digest, gnuTar, putWalStream } from '../../fixtures/archive/tar.js';
 import { leftovers, listDir, makeArchive, runPutWal, SEGMENT, SEGMENT_2, SEGMENT_3 } from '../../fixtures/archive/server.js';
+import { randomSegment } from '../../fixtures/restore/segments.js';
 
 const MiB = 1024 * 1024;
-const segment = (size = MiB): Buffer => randomBytes(size);
+/** A valid segment header (put-wal checks it, issue 8) and a random body: two calls, two contents. */
+const segment = (name = SEGMENT, size = MiB): Buffer => randomSegment(name, size);
 
 /** A put-wal stream written by the project's own writer, the way walship-archive builds it. */
 function packedStream(files: Array<[string, Buffer]>, algorithm: ChecksumAlgorithm = 'sha256'): Readable {
@@ -41,7 +42,7 @@ const read = (path: string): Buffer => readFileSync(path);
 describe('put-wal stores what it receives', () => {
   it('a segment packed by walship\'s tar writer is stored byte-identical in incoming, nothing else is left', async () => {
     const archive = makeArchive();
-    const wal = segment(16 * MiB);
+    const wal = segment(SEGMENT, 16 * MiB);
     const outcomes = await putWal({ server: archive.server, input: packedStream([[SEGMENT, wal]]) });
     expect(outcomes).toEqual([{ name: SEGMENT, result: 'stored', path: join(archive.incoming, SEGMENT) }]);
     expect(read(join(archive.incoming, SEGMENT)).equals(wal)).toBe(true);
@@ -64,8 +65,8 @@ describe('put-wal stores what it receives', () => {
     const archive = makeArchive();
     const files: Array<[string, Buffer]> = [
       [SEGMENT, segment()],
-      [SEGMENT_2, segment()],
-      [SEGMENT_3, segment()],
+      [SEGMENT_2, segment(SEGMENT_2)],
+      [SEGMENT_3, segment(SEGMENT_3)],
       ['00000002.history', Buffer.from('1\t0/5000000\tno recovery target specified\n')],
     ];
     const result = await runPutWal(['pg'], await gnuTarStream(files, 'pax', 'sha256'), archive.configPath);
@@ -89,7 +90,7 @@ describe('put-wal stores what it receives', () => {
     expect(statSync(join(archive.incoming, SEGMENT)).mtimeMs).toBe(1_700_000_000_250);
 
     const { dir } = makeArchive('walship-gnutar-');
-    writeFileSync(join(dir, SEGMENT_2), segment());
+    writeFileSync(join(dir, SEGMENT_2), segment(SEGMENT_2));
     execFileSync('touch', ['-d', '2021-02-03 04:05:06 UTC', join(dir, SEGMENT_2)]);
     writeFileSync(join(dir, 'SHA256SUMS'), execFileSync('sha256sum', [SEGMENT_2], { cwd: dir }));
     const stream = await gnuTar(['-cf', '-', SEGMENT_2, 'SHA256SUMS'], dir);
@@ -251,7 +252,7 @@ describe('duplicates settle as Barman 3.13+ does', () => {
   it('in a multi-segment stream, a duplicate does not stop the others from being stored', async () => {
     const archive = makeArchive();
     const a = segment();
-    const b = segment();
+    const b = segment(SEGMENT_2);
     expect((await runPutWal(['pg'], putWalStream([[SEGMENT, a]]), archive.configPath)).status).toBe(0);
     const result = await runPutWal(['pg'], putWalStream([[SEGMENT, a], [SEGMENT_2, b]]), archive.configPath);
     expect(result.status).toBe(0);

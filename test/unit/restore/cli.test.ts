@@ -4,10 +4,11 @@ import { mkdir, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import {
   CompressionError,
   DestinationUnusableError,
+  ForeignSegmentError,
   InvalidSegmentError,
   InvalidServerNameError,
   InvalidWalNameError,
@@ -18,7 +19,7 @@ import {
 import { exitStatusFor } from '../../../src/cli/exit-table.js';
 import { RESTORE_EXIT, restoreMain } from '../../../src/restore/cli.js';
 import { makeLocalArchive, type LocalArchive } from '../../fixtures/restore/archive.js';
-import { makeSegment, MiB } from '../../fixtures/restore/segments.js';
+import { FIXTURE_SYSTEM_IDENTIFIER, makeSegment, MiB } from '../../fixtures/restore/segments.js';
 import { captureIO } from '../get-wal/io.js';
 
 let archive: LocalArchive;
@@ -27,13 +28,27 @@ let destDir = '';
 const seg = '000000010000000000000005';
 let segment: Buffer;
 
+/** restore_command runs in the data directory (issue 8): one whose pg_control names the fixtures' cluster. */
+let previousCwd = '';
+
 beforeAll(async () => {
+  previousCwd = process.cwd();
+  const dataDir = await mkdtemp(join(tmpdir(), 'walship-restore-cli-data-'));
+  await mkdir(join(dataDir, 'global'));
+  const control = Buffer.alloc(8192);
+  control.writeBigUInt64LE(FIXTURE_SYSTEM_IDENTIFIER, 0);
+  await writeFile(join(dataDir, 'global', 'pg_control'), control);
+  process.chdir(dataDir);
   archive = await makeLocalArchive();
   segment = await archive.store(seg, { size: MiB });
   await archive.store('000000010000000000000006', { size: MiB, bytes: (await import('../../fixtures/restore/segments.js')).makeSegment('000000010000000000000006', { size: MiB }).subarray(0, MiB / 2) });
   const gz = gzipSync((await import('../../fixtures/restore/segments.js')).makeSegment('000000010000000000000007', { size: MiB }));
   gz.fill(0x55, 100, 1000);
   await archive.store('000000010000000000000007', { bytes: gz });
+});
+
+afterAll(() => {
+  process.chdir(previousCwd);
 });
 
 beforeEach(async () => {
@@ -121,6 +136,30 @@ describe('walship-restore exit statuses', () => {
     expect(await readdir(destDir)).toEqual([]);
   });
 
+  it('2: a segment of another cluster than global/pg_control names is refused with an ERROR naming both identifiers; WAL_DEST is not created (issue 8)', async () => {
+    const name = '000000010000000000000041';
+    await archive.store(name, { size: MiB, systemIdentifier: 42n });
+    const r = await restore([...local(), 'backup', 'pg', name, dest]);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(new RegExp(`^ERROR: ${name} in the archive belongs to another cluster: its header has system identifier 42, expected ${FIXTURE_SYSTEM_IDENTIFIER}`));
+    expect(await readdir(destDir)).toEqual([]);
+  });
+
+  it('0: without a readable pg_control the check is skipped with exactly one NOTE line (pg_rewind runs restore_command elsewhere)', async () => {
+    const name = '000000010000000000000042';
+    const foreign = await archive.store(name, { size: MiB, systemIdentifier: 42n });
+    const here = process.cwd();
+    process.chdir(await mkdtemp(join(tmpdir(), 'walship-not-a-data-dir-')));
+    try {
+      const r = await restore([...local(), 'backup', 'pg', name, dest]);
+      expect(r.status).toBe(0);
+      expect(r.stderr).toMatch(/^NOTE: system identifier not checked: cannot read \/[^\n]*global\/pg_control [^\n]*\n$/);
+      expect((await readFile(dest)).equals(foreign)).toBe(true);
+    } finally {
+      process.chdir(here);
+    }
+  });
+
   it('0: a history file is delivered as it is (no segment check)', async () => {
     const history = await archive.store('00000002.history');
     const r = await restore([...local(), 'backup', 'pg', '00000002.history', dest]);
@@ -175,6 +214,7 @@ describe('RESTORE_EXIT', () => {
     [new RemoteCommandError('x', 127), 2],
     [new CompressionError('x'), 2],
     [new InvalidSegmentError('x'), 2],
+    [new ForeignSegmentError('x'), 2],
     [new UsageError('x'), 2],
     [new InvalidWalNameError('x'), 2],
     [new InvalidServerNameError('x'), 2],

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { checkSegment, formatLsn, readSegmentHeader } from '../../../src/wal/header.js';
+import { checkSegment, formatLsn, readSegmentHeader, validateSegment } from '../../../src/wal/header.js';
 import { requireWalName, segmentStartLsn } from '../../../src/wal/name.js';
 
 /** A long page header as PostgreSQL 15 writes it (magic 0xD110, XLP_LONG_HEADER). */
@@ -46,5 +46,30 @@ describe('segment page header check', () => {
 
   it('formats LSNs like PostgreSQL', () => {
     expect(formatLsn(start)).toBe('3/A4000000');
+  });
+});
+
+describe('validateSegment: the header check plus the system identifier (SPEC §7, issue 8)', () => {
+  const complete = header({ tli: 2, pageAddress: start, segSize: SIXTEEN });
+
+  it('accepts a segment of the expected cluster, and any cluster when none is expected', () => {
+    expect(validateSegment(wal, complete, SIXTEEN, 7303539130826567678n).ok).toBe(true);
+    expect(validateSegment(wal, complete, SIXTEEN, undefined).ok).toBe(true);
+  });
+
+  it('refuses a segment of another cluster, naming both identifiers in decimal', () => {
+    const result = validateSegment(wal, complete, SIXTEEN, 42n);
+    expect(result).toEqual({
+      ok: false,
+      reason: 'its header has system identifier 7303539130826567678, expected 42',
+      mismatch: { found: 7303539130826567678n, expected: 42n },
+    });
+  });
+
+  it('reports the header check first: a truncated foreign segment is refused as truncated', () => {
+    const result = validateSegment(wal, complete, SIXTEEN / 2, 42n);
+    expect(result.ok).toBe(false);
+    expect(result.ok === false && result.reason).toMatch(/file has 8388608 bytes/);
+    expect('mismatch' in result).toBe(false);
   });
 });

@@ -7,7 +7,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { claimSpooled } from '../../../../src/restore/prefetch/claim.js';
 import { openSpool, SPOOL_MAX_AGE_MS, type Spool } from '../../../../src/restore/prefetch/spool.js';
 import { requireWalName } from '../../../../src/wal/name.js';
-import { makeSegment, MiB, writeSegment } from '../../../fixtures/restore/segments.js';
+import { FIXTURE_SYSTEM_IDENTIFIER, makeSegment, MiB, writeSegment } from '../../../fixtures/restore/segments.js';
 
 let spool: Spool;
 const warnings: string[] = [];
@@ -57,6 +57,20 @@ describe('claimSpooled', () => {
     expect(await claimSpooled(spool, wal, warn)).toBeUndefined();
     expect(warnings[0]).toMatch(/spooled too long ago/);
     expect(await readdir(spool.dir)).toEqual([]);
+  });
+
+  it('discards a segment of another cluster than the recovering one, with a warning naming both identifiers (issue 8)', async () => {
+    await writeSegment(join(spool.dir, wal.name), wal.name, { size: MiB, systemIdentifier: 42n });
+    expect(await claimSpooled({ ...spool, systemIdentifier: FIXTURE_SYSTEM_IDENTIFIER }, wal, warn)).toBeUndefined();
+    expect(warnings).toEqual([
+      `WARNING: discarded spooled ${wal.name}: its header has system identifier 42, expected ${FIXTURE_SYSTEM_IDENTIFIER}; fetching it again`,
+    ]);
+    expect(await readdir(spool.dir)).toEqual([]);
+  });
+
+  it('takes a segment of any cluster when the recovering cluster is unknown (no pg_control)', async () => {
+    await writeSegment(join(spool.dir, wal.name), wal.name, { size: MiB, systemIdentifier: 42n });
+    expect((await claimSpooled({ ...spool, systemIdentifier: undefined }, wal, warn))?.header.systemIdentifier).toBe(42n);
   });
 
   it('finds nothing when nothing is spooled', async () => {

@@ -1,7 +1,7 @@
 // The job a restore hands the prefetch worker: the worker's options and the spool, through JSON.
 import { describe, expect, it } from 'vitest';
 import type { RestoreOptions } from '../../../../src/restore/args.js';
-import { parsePrefetchJob, prefetchJob } from '../../../../src/restore/prefetch/job.js';
+import { jobSystemIdentifier, parsePrefetchJob, prefetchJob } from '../../../../src/restore/prefetch/job.js';
 
 const options: RestoreOptions = {
   user: 'barman', port: 2222, sleepSeconds: 5, jobs: 8, spoolDir: '/var/tmp/walrestore', partial: true, format: 'gzip',
@@ -21,6 +21,26 @@ describe('prefetchJob', () => {
   it('survives the trip through the worker\'s command line, unset options included', () => {
     const job = prefetchJob({ ...options, config: undefined, port: undefined, reuseConnection: undefined }, '/spool/ns');
     expect(parsePrefetchJob(JSON.stringify(job))).toEqual(JSON.parse(JSON.stringify(job)));
+  });
+});
+
+describe('the recovering cluster\'s system identifier in the job (the worker runs in /, without pg_control)', () => {
+  it('travels as a decimal string and comes back as the same 64-bit number', () => {
+    const id = 18446744073709551615n;
+    const job = parsePrefetchJob(JSON.stringify(prefetchJob(options, '/spool/ns', id)));
+    expect(job.systemIdentifier).toBe('18446744073709551615');
+    expect(jobSystemIdentifier(job)).toBe(id);
+  });
+
+  it('is absent when the restore could not read pg_control, and the worker then checks nothing', () => {
+    const job = parsePrefetchJob(JSON.stringify(prefetchJob(options, '/spool/ns')));
+    expect('systemIdentifier' in job).toBe(false);
+    expect(jobSystemIdentifier(job)).toBeUndefined();
+  });
+
+  it('a job whose identifier is not a decimal number is malformed', () => {
+    expect(() => parsePrefetchJob('{"spoolDir":"/s","serverName":"pg","jobs":2,"systemIdentifier":"0x1f"}')).toThrow(/malformed job/);
+    expect(() => parsePrefetchJob('{"spoolDir":"/s","serverName":"pg","jobs":2,"systemIdentifier":42}')).toThrow(/malformed job/);
   });
 });
 
