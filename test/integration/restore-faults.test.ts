@@ -230,7 +230,9 @@ describe('faults', () => {
       const entries = await readdir(ns);
       if (!entries.some((entry) => /^\.[0-9A-F]{24}\..*\.walship-tmp$/.test(entry))) return undefined;
       const text = await readFile(`${ns}/.prefetch.lock`, 'utf8').catch(() => '');
-      return /^\d+/.test(text) ? Number(text) : undefined;
+      // The lock holds "<pid> <process start time>" (src/agent/lock.ts); the pid is the first word.
+      const pidWord = /^\d+/.exec(text)?.[0];
+      return pidWord === undefined ? undefined : Number(pidWord);
     }, 20_000, 'a prefetch in flight');
     process.kill(-pid, 'SIGKILL');
     await sleep(200);
