@@ -5,6 +5,7 @@
 // the archive host has the segment's bytes, and no record is ever written through a symlink or into
 // another account's directory (decisions D1 in the issue: a refused directory means "no batching").
 import { chmod, chown, lchown, link, readFile, readdir, rm, symlink, writeFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeBarmanConfig } from '../helpers/barman.js';
 import { ensureOwnedDir, makeTempDir } from '../helpers/files.js';
@@ -60,7 +61,7 @@ afterAll(async () => {
   }
   await sshd?.stop();
   if (work !== '') await rm(work, { recursive: true, force: true });
-  if (segments !== undefined) await rm(segments.dir, { recursive: true, force: true });
+  if (segments !== undefined) await rm(dirname(segments.dir), { recursive: true, force: true });
 });
 
 interface Case {

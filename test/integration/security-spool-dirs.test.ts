@@ -5,6 +5,7 @@
 // (decisions D1 in the issue: a refused spool means "no spool", never a failed restore).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { chmod, chown, lchown, readFile, readdir, rm, symlink, writeFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeBarmanConfig } from '../helpers/barman.js';
 import { ensureOwnedDir, makeTempDir } from '../helpers/files.js';
@@ -68,7 +69,7 @@ afterAll(async () => {
   }
   await sshd?.stop();
   if (work !== '') await rm(work, { recursive: true, force: true });
-  if (segments !== undefined) await rm(segments.dir, { recursive: true, force: true });
+  if (segments !== undefined) await rm(dirname(segments.dir), { recursive: true, force: true });
 });
 
 const restore = (flags: string[], name: string, dest: string, env: Record<string, string> = {}): Promise<RunResult> =>
