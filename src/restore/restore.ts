@@ -10,8 +10,9 @@ import type { SegmentHeader } from '../wal/header.js';
 import type { WalName } from '../wal/name.js';
 import type { RestoreOptions } from './args.js';
 import { checkDestination, deliver } from './destination.js';
+import { deliverClaimed } from './deliver-claimed.js';
 import { fetchVerified } from './fetch.js';
-import { takeSpooled } from './prefetch/claim.js';
+import { takeSpooled, type ClaimedFile } from './prefetch/claim.js';
 import type { Spool } from './prefetch/spool.js';
 
 export type RestoreResult =
@@ -25,8 +26,8 @@ export interface RestoreContext {
   warn(line: string): void;
 }
 
-/** A verified copy of the requested file under a temp name, and where it came from. */
-type Found = { temp: TempFile; header: SegmentHeader | undefined; from: 'spool' | 'archive' };
+/** A verified copy of the requested file (fetched to a temp name, or claimed from the spool), and where it came from. */
+type Found = { header: SegmentHeader | undefined; from: 'spool' | 'archive' } & ({ temp: TempFile } | { claimed: ClaimedFile });
 
 /** get-wal's status when the file is not in the archive (also for an unknown or inactive server). */
 const REMOTE_NOT_FOUND = 1;
@@ -35,13 +36,13 @@ export async function restoreWal(options: RestoreOptions, wal: WalName, ctx: Res
   await checkDestination(options.walDest);
   const found = (await fromSpool(ctx, wal)) ?? (await fromArchive(ctx, options, wal));
   if (!found) return { kind: 'not-found' };
-  await deliver(found.temp, options.walDest);
+  await ('claimed' in found ? deliverClaimed(found.claimed, options.walDest) : deliver(found.temp, options.walDest));
   return { kind: 'delivered', from: found.from, header: found.header };
 }
 
 async function fromSpool(ctx: RestoreContext, wal: WalName): Promise<Found | undefined> {
   const spooled = ctx.spool ? await takeSpooled(ctx.spool, wal, ctx.warn) : undefined;
-  return spooled && { ...spooled, from: 'spool' };
+  return spooled && { claimed: spooled.file, header: spooled.header, from: 'spool' };
 }
 
 /** Undefined when the archive does not have it; any other remote failure throws. */

@@ -27,7 +27,8 @@ describe('claimSpooled', () => {
     const bytes = await writeSegment(join(spool.dir, wal.name), wal.name, { size: MiB });
     const claimed = await claimSpooled(spool, wal, warn);
     expect(claimed?.header.segmentSize).toBe(MiB);
-    expect((await readFile(claimed!.temp.path)).equals(bytes)).toBe(true);
+    expect((await readFile(claimed!.file.path)).equals(bytes)).toBe(true);
+    await claimed!.file.handle.close();
     expect(await readdir(spool.dir)).not.toContain(wal.name);
   });
 
