@@ -1,6 +1,6 @@
 // Claiming a spooled copy for a restore: claims are atomic, broken or stale copies are never
 // delivered, and a copy the worker is still writing is waited for (restore.test.ts drives that wait).
-import { mkdtemp, readdir, readFile, utimes, writeFile } from 'node:fs/promises';
+import { chmod, chown, mkdtemp, readdir, readFile, symlink, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
@@ -58,6 +58,28 @@ describe('claimSpooled', () => {
     expect(await claimSpooled(spool, wal, warn)).toBeUndefined();
     expect(warnings[0]).toMatch(/spooled too long ago/);
     expect(await readdir(spool.dir)).toEqual([]);
+  });
+
+  it.each([
+    ["another user's file", async (path: string) => {
+      await writeFile(path, makeSegment(wal.name, { size: MiB }));
+      await chown(path, 65534, 65534);
+    }],
+    ['a file others may write (0666)', async (path: string) => {
+      await writeFile(path, makeSegment(wal.name, { size: MiB }));
+      await chmod(path, 0o666);
+    }],
+    ['a symlink to a complete segment', async (path: string) => {
+      await writeFile(`${path}.target`, makeSegment(wal.name, { size: MiB }), { mode: 0o600 });
+      await symlink(`${path}.target`, path);
+    }],
+  ] as const)('never returns %s under a segment name: one warning naming it, and it leaves the spool (issue 8)', async (_what, plant) => {
+    await plant(join(spool.dir, wal.name));
+    expect(await claimSpooled(spool, wal, warn)).toBeUndefined();
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatch(/^WARNING: discarded spooled 000000010000000000000010: /);
+    expect(await readdir(spool.dir)).not.toContain(wal.name);
+    expect((await readdir(spool.dir)).filter((entry) => entry.includes('claimed'))).toEqual([]);
   });
 
   it('finds nothing when nothing is spooled', async () => {
