@@ -54,7 +54,10 @@ async function checkAncestors(dir: string): Promise<string[]> {
     } else if (info.isSymbolicLink()) {
       // Whoever owns the link can point it elsewhere later; where it points now must be trusted too.
       requireTrustedOwner(path, info, 'a symbolic link');
-      for (const real of prefixes(await realpath(path))) requireTrustedAncestor(real, await lstat(real));
+      const target = await realpath(path).catch((error: unknown) => {
+        throw new UnsafeDirectoryError(path, `is a symbolic link that cannot be resolved: ${(error as Error).message}`, { cause: error });
+      });
+      for (const real of prefixes(target)) requireTrustedAncestor(real, await lstat(real));
     } else {
       requireTrustedAncestor(path, info);
     }

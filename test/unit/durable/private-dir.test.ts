@@ -92,6 +92,11 @@ describe('openPrivateDir', () => {
     expect((await refusal(openPrivateDir(join(root, 'link', 'spool'), 'ns'))).path).toBe(join(root, 'theirs'));
   });
 
+  it('refuses a dangling symlinked ancestor with the typed error', async () => {
+    await symlink(join(root, 'nowhere'), join(root, 'link'));
+    expect(await refusal(openPrivateDir(join(root, 'link', 'spool'), 'ns'))).toBeInstanceOf(UnsafeDirectoryError);
+  });
+
   it('refuses a base that is a file', async () => {
     await writeFile(join(root, 'file'), 'x');
     expect((await refusal(openPrivateDir(join(root, 'file'), 'ns'))).message).toMatch(/not a directory/);
