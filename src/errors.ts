@@ -132,6 +132,23 @@ export class AgentSlotUnusableError extends WalshipError {
   override readonly code = 'AGENT_SLOT_UNUSABLE';
 }
 
+/**
+ * A spool or --batch records directory walship will not use (issue 8, D1): a symlink, not ours,
+ * writable by others, or under an ancestor another account controls. Callers fall back to working
+ * without it; `path` is the level that broke the rule.
+ */
+export class UnsafeDirectoryError extends WalshipError {
+  override readonly name = 'UnsafeDirectoryError';
+  override readonly code = 'UNSAFE_DIRECTORY';
+  constructor(
+    readonly path: string,
+    reason: string,
+    options: WalshipErrorOptions = {},
+  ) {
+    super(`directory ${path} ${reason}`, options);
+  }
+}
+
 /** Wire-format codes (a peer's tar stream or checksum file): callers branch on these, never on text. */
 export type TarErrorCode =
   | 'TAR_TRUNCATED' // input ended inside a header or data, or before the end-of-archive blocks

@@ -34,7 +34,7 @@ interface ArchiveOptions {
   transport: TransportKind;
   reuseConnection?: number;
   batch: number;
-  batchDir: string;
+  batchDir?: string;
 }
 
 export async function archiveMain(argv: string[], io: CommandIO): Promise<number> {
@@ -51,7 +51,7 @@ export async function archiveMain(argv: string[], io: CommandIO): Promise<number
       .addOption(new Option('--transport <KIND>', "ssh (OpenSSH), or local: run put-wal in this process against -c CONFIG").choices(['ssh', 'local']).default('ssh'))
       .option('--reuse-connection <SECONDS>', 'keep an OpenSSH master connection open this long for later calls', numberOption({ min: 0, max: 86400 }))
       .option('--batch <N>', 'ship up to N segments per call: WAL_PATH plus the next ones PostgreSQL has ready (1: off)', numberOption({ min: 1, max: 256 }), 1)
-      .option('--batch-dir <DIR>', 'where --batch records what the archive host already has', '/var/tmp/walship-archive')
+      .option('--batch-dir <DIR>', 'where --batch records what the archive host already has (default: ~/.walship/batch, in the home from the password database)')
       .argument('<BARMAN_HOST>', 'the archive host')
       .argument('<SERVER_NAME>', 'the server name in Barman')
       .argument('[WAL_PATH]', 'the value of %p (not needed with --test)');

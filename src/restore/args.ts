@@ -16,7 +16,8 @@ export interface RestoreOptions {
   sleepSeconds: number;
   /** 0 disables prefetching (barman-wal-restore's default). */
   jobs: number;
-  spoolDir: string;
+  /** --spool-dir; undefined means ~/.walship/spool, resolved only when the spool is used. */
+  spoolDir: string | undefined;
   partial: boolean;
   format: TransferFormat;
   config: string | undefined;
@@ -30,7 +31,6 @@ export interface RestoreOptions {
   walDest: string;
 }
 
-export const DEFAULT_SPOOL_DIR = '/var/tmp/walrestore';
 const SYNOPSIS = '[-U USER] [--port PORT] [-s SECONDS] [-p JOBS] [--spool-dir DIR] [-P] [-z|-j|--keep-compression] [-c CONFIG] [-t] [--transport ssh|local] [--reuse-connection SECONDS] BARMAN_HOST SERVER_NAME WAL_NAME WAL_DEST';
 
 /** Returns the options, or undefined when help or version was printed. Throws UsageError. */
@@ -47,7 +47,7 @@ export function parseRestoreArgs(argv: readonly string[], io: Pick<CommandIO, 's
     .option('--port <PORT>', 'ssh port', numberOption({ min: 1, max: 65535 }))
     .option('-s, --sleep <SECONDS>', 'sleep this long after a failed fetch', numberOption({ min: 0, max: 86400 }), 0)
     .option('-p, --parallel <JOBS>', 'prefetch this many following segments into the spool', numberOption({ min: 0, max: 64 }), 0)
-    .option('--spool-dir <DIR>', 'where prefetched segments wait', DEFAULT_SPOOL_DIR)
+    .option('--spool-dir <DIR>', 'where prefetched segments wait (default: ~/.walship/spool, in the home from the password database)')
     .option('-P, --partial', 'also retrieve .partial files')
     .option('-z, --gzip', 'transfer gzip-compressed')
     .option('-j, --bzip2', 'transfer bzip2-compressed')
@@ -60,7 +60,7 @@ export function parseRestoreArgs(argv: readonly string[], io: Pick<CommandIO, 's
   program.on('option:bzip2', () => (format = 'bzip2'));
   program.on('option:keep-compression', () => (format = 'keep'));
   if (!parseProgram(program, argv)) return undefined;
-  const o = program.opts<{ user: string; port?: number; sleep: number; parallel: number; spoolDir: string; partial?: boolean; config?: string; test?: boolean; transport: 'ssh' | 'local'; reuseConnection?: number }>();
+  const o = program.opts<{ user: string; port?: number; sleep: number; parallel: number; spoolDir?: string; partial?: boolean; config?: string; test?: boolean; transport: 'ssh' | 'local'; reuseConnection?: number }>();
   const [barmanHost, serverName, walName, walDest] = program.args as [string, string, string, string];
   return {
     user: o.user,

@@ -1,6 +1,7 @@
 // Fetches one WAL file with a remote get-wal into a temp file beside its final path, and checks
 // that a segment is complete and is the segment its name claims before anyone may publish it.
 
+import type { FileHandle } from 'node:fs/promises';
 import { PassThrough, type Duplex, type Readable } from 'node:stream';
 import { readFileHead } from '../codec/stored.js';
 import { transferDecoders } from '../codec/transfer.js';
@@ -100,7 +101,7 @@ export async function verifyFetched(wal: WalName, temp: TempFile, expected?: big
 }
 
 /** The first bytes of a fetched or spooled file, enough for its long page header. */
-export const readHead = (path: string): Promise<Buffer> => readFileHead(path, LONG_HEADER_SIZE);
+export const readHead = (source: string | FileHandle): Promise<Buffer> => readFileHead(source, LONG_HEADER_SIZE);
 
 /** Fetch, then verify (see verifyFetched); an unverifiable file is removed before the error leaves. */
 export async function fetchVerified(transport: Transport, call: GetWalCall, wal: WalName, finalPath: string, expected?: bigint): Promise<FetchResult> {

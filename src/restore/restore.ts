@@ -7,8 +7,9 @@ import type { SegmentHeader } from '../wal/header.js';
 import type { WalName } from '../wal/name.js';
 import type { RestoreOptions } from './args.js';
 import { checkDestination, deliver } from './destination.js';
+import { deliverClaimed } from './deliver-claimed.js';
 import { fetchVerified } from './fetch.js';
-import { takeSpooled } from './prefetch/claim.js';
+import { takeSpooled, type ClaimedFile } from './prefetch/claim.js';
 import type { Spool } from './prefetch/spool.js';
 
 export type RestoreResult =
@@ -24,20 +25,20 @@ export interface RestoreContext {
   warn(line: string): void;
 }
 
-/** A verified copy of the requested file under a temp name, and where it came from. */
-type Found = { temp: TempFile; header: SegmentHeader | undefined; from: 'spool' | 'archive' };
+/** A verified copy of the requested file (fetched to a temp name, or claimed from the spool), and where it came from. */
+type Found = { header: SegmentHeader | undefined; from: 'spool' | 'archive' } & ({ temp: TempFile } | { claimed: ClaimedFile });
 
 export async function restoreWal(options: RestoreOptions, wal: WalName, ctx: RestoreContext): Promise<RestoreResult> {
   await checkDestination(options.walDest);
   const found = (await fromSpool(ctx, wal)) ?? (await fromArchive(ctx, options, wal));
   if (!found) return { kind: 'not-found' };
-  await deliver(found.temp, options.walDest);
+  await ('claimed' in found ? deliverClaimed(found.claimed, options.walDest) : deliver(found.temp, options.walDest));
   return { kind: 'delivered', from: found.from, header: found.header };
 }
 
 async function fromSpool(ctx: RestoreContext, wal: WalName): Promise<Found | undefined> {
   const spooled = ctx.spool ? await takeSpooled(ctx.spool, wal, ctx.warn) : undefined;
-  return spooled && { ...spooled, from: 'spool' };
+  return spooled && { claimed: spooled.file, header: spooled.header, from: 'spool' };
 }
 
 /**

@@ -11,6 +11,11 @@ export const PG_USER = 'walship-pg';
 export const ARCHIVE_USER = 'walship-bm';
 /** Debian's barman package account (home /var/lib/barman): the real Barman server side. */
 export const BARMAN_USER = 'barman';
+/**
+ * Another local account on the PostgreSQL host (issue 8's threat model): it can write wherever the
+ * system lets everyone write (/tmp, /var/tmp) and plants directories, symlinks and files there.
+ */
+export const ATTACKER_USER = 'walship-evil';
 
 /** Homes of the accounts created here; 755 so paths under it can be reached by the other test users. */
 const HOMES_DIR = '/var/lib/walship-test';

@@ -16,13 +16,15 @@ import { acquirePrefetchLock } from './lock.js';
 import { PIPELINE_LIMITS, runPrefetchPipeline } from './loop.js';
 import { needsPlan, planPrefetch } from './plan.js';
 import { readPrefetchRequest, requestKey } from './request.js';
+import { recheckSpool, spoolNamespace } from './spool.js';
 
 /** The log is for humans debugging a standby; cut it rather than let it grow without end. */
 const LOG_LIMIT = 1024 * 1024;
 
 async function main(): Promise<void> {
   const job = parsePrefetchJob(process.argv[2]);
-  const spool = { dir: job.spoolDir, systemIdentifier: jobSystemIdentifier(job) };
+  // The restore checked the spool before starting us; check again before writing anything there.
+  const spool = { ...(await recheckSpool(job.spoolDir, spoolNamespace(job))), systemIdentifier: jobSystemIdentifier(job) };
   const logPath = join(spool.dir, '.prefetch.log');
   if (((await stat(logPath).catch(() => undefined))?.size ?? 0) > LOG_LIMIT) await truncate(logPath, 0);
   const logStream = createWriteStream(logPath, { flags: 'a', mode: 0o600 });

@@ -28,6 +28,16 @@ export const openSpool = async (spoolDir: string, namespace: string): Promise<Sp
 export const spoolNamespace = archiveHostNamespace;
 
 /**
+ * The prefetch worker's own check of the namespace directory a restore handed it (`<base>/<namespace>`):
+ * it may run long after that restore's check, so it applies the same rule again before writing there.
+ */
+export async function recheckSpool(dir: string, namespace: string): Promise<Spool> {
+  const suffix = `/${namespace}`;
+  if (!dir.endsWith(suffix)) throw new Error(`prefetch worker: ${dir} is not a spool directory for ${namespace}`);
+  return openSpool(dir.slice(0, -suffix.length) || '/', namespace);
+}
+
+/**
  * A prefetched segment is consumed within seconds or minutes. One much older was left by an earlier
  * recovery, perhaps of another cluster archived under the same server name: same name, other bytes.
  */

@@ -2,6 +2,7 @@
 // leave the request, and start a worker unless a live one already holds the namespace lock.
 
 import { say, type CommandIO } from '../../cli/io.js';
+import { walshipStateDir } from '../../durable/walship-home.js';
 import type { WalName } from '../../wal/name.js';
 import type { RestoreOptions } from '../args.js';
 import { prefetchJob } from './job.js';
@@ -10,12 +11,18 @@ import { writePrefetchRequest } from './request.js';
 import { spawnPrefetchWorker } from './spawn.js';
 import { openSpool, spoolNamespace, type Spool } from './spool.js';
 
-/** An unusable spool never fails a restore: the segment is still delivered, prefetch is skipped. */
+/**
+ * An unusable spool never fails a restore, and is not used at all (issue 8, D1): the segment comes
+ * from the archive, nothing is served from the spool and nothing is prefetched into it.
+ * Without --spool-dir the spool is ~/.walship/spool (see walship-home.ts).
+ */
 export async function openSpoolOrWarn(options: RestoreOptions, io: CommandIO): Promise<Spool | undefined> {
+  let spoolDir = options.spoolDir ?? '~/.walship/spool';
   try {
-    return await openSpool(options.spoolDir, spoolNamespace(options));
+    spoolDir = options.spoolDir ?? walshipStateDir('spool');
+    return await openSpool(spoolDir, spoolNamespace(options));
   } catch (error) {
-    say(io, `WARNING: prefetch skipped: cannot use spool directory ${options.spoolDir}: ${(error as Error).message}`);
+    say(io, `WARNING: prefetch skipped: cannot use spool directory ${spoolDir}: ${(error as Error).message}; this call neither serves from it nor prefetches into it`);
     return undefined;
   }
 }

@@ -2,19 +2,19 @@
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { UsageError } from '../../../src/errors.js';
-import { DEFAULT_SPOOL_DIR, parseRestoreArgs } from '../../../src/restore/args.js';
+import { parseRestoreArgs } from '../../../src/restore/args.js';
 
 const positional = ['backup', 'pg', '000000010000000000000002', 'pg_wal/RECOVERYXLOG'];
 const parse = (argv: string[]) => parseRestoreArgs(argv, { stdout: new PassThrough() });
 
 describe('parseRestoreArgs', () => {
-  it('has barman-wal-restore defaults: user barman, no prefetch, /var/tmp/walrestore, plain, ssh', () => {
+  it('has barman-wal-restore defaults (user barman, no prefetch, plain, ssh) but no shared spool: without --spool-dir it is resolved later, to ~/.walship/spool', () => {
     expect(parse(positional)).toEqual({
       user: 'barman',
       port: undefined,
       sleepSeconds: 0,
       jobs: 0,
-      spoolDir: DEFAULT_SPOOL_DIR,
+      spoolDir: undefined,
       partial: false,
       format: 'plain',
       config: undefined,
@@ -26,7 +26,6 @@ describe('parseRestoreArgs', () => {
       walName: '000000010000000000000002',
       walDest: 'pg_wal/RECOVERYXLOG',
     });
-    expect(DEFAULT_SPOOL_DIR).toBe('/var/tmp/walrestore');
   });
 
   it('reads every flag, short and long', () => {

@@ -1,6 +1,6 @@
 // Claiming a spooled copy for a restore: claims are atomic, broken or stale copies are never
 // delivered, and a copy the worker is still writing is waited for (restore.test.ts drives that wait).
-import { mkdtemp, readdir, readFile, utimes, writeFile } from 'node:fs/promises';
+import { chmod, chown, mkdtemp, readdir, readFile, symlink, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
@@ -27,7 +27,8 @@ describe('claimSpooled', () => {
     const bytes = await writeSegment(join(spool.dir, wal.name), wal.name, { size: MiB });
     const claimed = await claimSpooled(spool, wal, warn);
     expect(claimed?.header.segmentSize).toBe(MiB);
-    expect((await readFile(claimed!.temp.path)).equals(bytes)).toBe(true);
+    expect((await readFile(claimed!.file.path)).equals(bytes)).toBe(true);
+    await claimed!.file.handle.close();
     expect(await readdir(spool.dir)).not.toContain(wal.name);
   });
 
@@ -63,14 +64,38 @@ describe('claimSpooled', () => {
     await writeSegment(join(spool.dir, wal.name), wal.name, { size: MiB, systemIdentifier: 42n });
     expect(await claimSpooled({ ...spool, systemIdentifier: FIXTURE_SYSTEM_IDENTIFIER }, wal, warn)).toBeUndefined();
     expect(warnings).toEqual([
-      `WARNING: discarded spooled ${wal.name}: its header has system identifier 42, expected ${FIXTURE_SYSTEM_IDENTIFIER}; fetching it again`,
+      `WARNING: discarded spooled ${wal.name}: its header has system identifier 42, expected ${FIXTURE_SYSTEM_IDENTIFIER}; fetching it from the archive`,
     ]);
     expect(await readdir(spool.dir)).toEqual([]);
   });
 
   it('takes a segment of any cluster when the recovering cluster is unknown (no pg_control)', async () => {
     await writeSegment(join(spool.dir, wal.name), wal.name, { size: MiB, systemIdentifier: 42n });
-    expect((await claimSpooled({ ...spool, systemIdentifier: undefined }, wal, warn))?.header.systemIdentifier).toBe(42n);
+    const claimed = await claimSpooled({ ...spool, systemIdentifier: undefined }, wal, warn);
+    expect(claimed?.header.systemIdentifier).toBe(42n);
+    await claimed?.file.handle.close();
+  });
+
+  it.each([
+    ["another user's file", async (path: string) => {
+      await writeFile(path, makeSegment(wal.name, { size: MiB }));
+      await chown(path, 65534, 65534);
+    }],
+    ['a file others may write (0666)', async (path: string) => {
+      await writeFile(path, makeSegment(wal.name, { size: MiB }));
+      await chmod(path, 0o666);
+    }],
+    ['a symlink to a complete segment', async (path: string) => {
+      await writeFile(`${path}.target`, makeSegment(wal.name, { size: MiB }), { mode: 0o600 });
+      await symlink(`${path}.target`, path);
+    }],
+  ] as const)('never returns %s under a segment name: one warning naming it, and it leaves the spool (issue 8)', async (_what, plant) => {
+    await plant(join(spool.dir, wal.name));
+    expect(await claimSpooled(spool, wal, warn)).toBeUndefined();
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatch(/^WARNING: discarded spooled 000000010000000000000010: /);
+    expect(await readdir(spool.dir)).not.toContain(wal.name);
+    expect((await readdir(spool.dir)).filter((entry) => entry.includes('claimed'))).toEqual([]);
   });
 
   it('finds nothing when nothing is spooled', async () => {
