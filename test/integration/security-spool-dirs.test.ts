@@ -31,6 +31,8 @@ import { pgDestDir, storeInWals } from '../fixtures/restore/wals.js';
 /** A system identifier no real test cluster has: the planted segments are "another cluster's". */
 const FOREIGN_SYSID = 4242424242424242424n;
 const SWAP_LOOP_MS = 30_000;
+const SWAP_LOOP_HARD_EXTRA_MS = 90_000;
+const MIN_SWAP_RESTORES = 20;
 
 let sshd: Sshd | undefined;
 let segments: RealSegments;
@@ -217,8 +219,13 @@ describe('a namespace swapped in a loop', () => {
         await chmod(`${stash}/${name}`, 0o666);
       }
       const planted = new Set(names().map((name) => sha256(plantedBytes(name))));
-      const deadline = Date.now() + SWAP_LOOP_MS;
-      const job = { base: spool, host: ns.host, server: ns.server, names: names(), stash, pgUid: pgUser.uid, deadline, maxIterations: 200_000 };
+      // The restores go on for SWAP_LOOP_MS and for at least MIN_SWAP_RESTORES calls, whichever is
+      // later (a loaded machine makes calls slow); the attacker runs until they are done (stop file),
+      // bounded by a hard deadline and an iteration count.
+      const minEnd = Date.now() + SWAP_LOOP_MS;
+      const deadline = minEnd + SWAP_LOOP_HARD_EXTRA_MS;
+      const stopFile = `${work}/swap-stop`;
+      const job = { base: spool, host: ns.host, server: ns.server, names: names(), stash, pgUid: pgUser.uid, deadline, maxIterations: 2_000_000, stopFile };
       attackerLoop = spawn('node', [`${repoRoot}/test/fixtures/security/swap-namespace.mjs`, JSON.stringify(job)], {
         uid: attacker.uid, gid: attacker.gid, env: loginEnv(attacker), cwd: attacker.home, stdio: ['ignore', 'pipe', 'inherit'],
       });
@@ -228,19 +235,20 @@ describe('a namespace swapped in a loop', () => {
 
       const dest = `${await pgDestDir(work, 'swap')}/RECOVERYXLOG`;
       const calls: Array<{ name: string; code: number | null; delivered: string | undefined; stderr: string }> = [];
-      for (let i = 0; Date.now() < deadline; i++) {
+      for (let i = 0; (Date.now() < minEnd || calls.length < MIN_SWAP_RESTORES) && Date.now() < deadline; i++) {
         const name = names()[i % names().length]!;
         await rm(dest, { force: true });
         const r = await restore(['-p', '4', '--spool-dir', spool], name, dest);
         const delivered = await readFile(dest).then(sha256, () => undefined);
         calls.push({ name, code: r.code, delivered, stderr: r.stderr });
       }
+      await writeFile(stopFile, '');
       await loopDone;
       await waitForPgProcesses(configPath);
       const loop = JSON.parse(Buffer.concat(loopOutput).toString('utf8') || '{}') as { iterations?: number; swaps?: number };
       const summary = `${calls.length} restores; attacker: ${JSON.stringify(loop)}`;
 
-      expect(calls.length, summary).toBeGreaterThan(20);
+      expect(calls.length, summary).toBeGreaterThanOrEqual(MIN_SWAP_RESTORES);
       expect(loop.swaps ?? 0, summary).toBeGreaterThan(0);
       const foreign = calls.filter((c) => c.delivered !== undefined && planted.has(c.delivered));
       expect(foreign.map((c) => `${c.name} (exit ${c.code})`), `planted bytes delivered; ${summary}`).toEqual([]);
@@ -253,7 +261,7 @@ describe('a namespace swapped in a loop', () => {
       }
       expect(pgOwned, "entries owned by PostgreSQL's user in the attacker's base").toEqual([]);
     },
-    SWAP_LOOP_MS + 90_000,
+    SWAP_LOOP_MS + SWAP_LOOP_HARD_EXTRA_MS + 90_000,
   );
 });
 
