@@ -1,0 +1,52 @@
+// Renders bin/'s archive and restore entries from the sh templates beside this file (design §1.3):
+// `@NAME@` placeholders become the layout's names (shConstants), so sh and Node cannot drift apart.
+// scripts/bundle.mjs writes the result; a unit test renders again and compares with bin/.
+
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ARCHIVE, RESTORE, type Executable } from '../../cli/executables.js';
+import { shConstants } from '../layout.js';
+
+/** One template and the executables rendered from it: the walship name and its Barman alias. */
+export interface FastPathEntry {
+  template: string;
+  executable: Executable;
+}
+
+export const FAST_PATH_ENTRIES: readonly FastPathEntry[] = [
+  { template: 'archive.sh.in', executable: ARCHIVE },
+  { template: 'restore.sh.in', executable: RESTORE },
+];
+
+/** Where the templates live, relative to the repository root (they are not compiled to dist/). */
+export const TEMPLATE_DIR = 'src/agent/fast-path';
+
+const PLACEHOLDER_RE = /@([A-Z][A-Z0-9_]*)@/g;
+
+/**
+ * Substitutes every placeholder. An unknown name throws, and so does a result in which the sh
+ * part would end the JS comment early: Node would then parse sh as JavaScript.
+ */
+export function renderFastPath(template: string, constants: Readonly<Record<string, string>>): string {
+  const rendered = template.replace(PLACEHOLDER_RE, (_match, name: string) => {
+    const value = constants[name];
+    if (value === undefined) throw new Error(`fast path template: unknown placeholder @${name}@`);
+    return value;
+  });
+  const closes = rendered.split('*/').length - 1;
+  if (!rendered.startsWith("#!/bin/sh\n':' /*") || closes !== 1) {
+    throw new Error('fast path template: must open one JS comment on line 2 and close it once, after the sh part');
+  }
+  return rendered;
+}
+
+/** Every bin/ file rendered from the templates: name (walship's and each alias) → content. */
+export function renderFastPathFiles(repoRoot: string): Map<string, string> {
+  const files = new Map<string, string>();
+  for (const { template, executable } of FAST_PATH_ENTRIES) {
+    const text = renderFastPath(readFileSync(join(repoRoot, TEMPLATE_DIR, template), 'utf8'), shConstants());
+    // Aliases are copies, not symlinks: a copy survives any packaging, and the name comes from $0.
+    for (const name of [executable.name, ...executable.aliases]) files.set(name, text);
+  }
+  return files;
+}
