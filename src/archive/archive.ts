@@ -45,7 +45,7 @@ async function openWal(walPath: string): Promise<Omit<OpenWal, 'name' | 'path'>>
     await handle.close();
     throw new LocalFileError(`WAL_PATH ${walPath} is not a regular file${info.isDirectory() ? ' (it is a directory)' : ''}`);
   }
-  return { handle, size: info.size, mtime: info.mtimeMs / 1000 };
+  return { handle, size: info.size, mtime: info.mtimeMs / 1000, dev: info.dev, ino: info.ino };
 }
 
 /** Compressed size is known only at the end, and a tar header needs it first: compress to memory. */
@@ -63,6 +63,8 @@ interface OpenWal {
   handle: FileHandle;
   size: number;
   mtime: number;
+  dev: number;
+  ino: number;
 }
 
 /** One WAL file as it went out: the checksum of the member sent, and (ownSha256) SHA-256 of the file's own bytes. */
@@ -72,6 +74,9 @@ export interface SentWal {
   size: number;
   wireHex: string;
   sha256: string | undefined;
+  /** The inode that was read: the async agent acknowledges by hard-linking exactly this file. */
+  dev: number;
+  ino: number;
 }
 
 async function* walMembers(request: ArchiveRequest, files: OpenWal[], sent: SentWal[]): AsyncGenerator<TarMemberSource> {
@@ -91,7 +96,7 @@ async function* walMembers(request: ArchiveRequest, files: OpenWal[], sent: Sent
     }
     const wireHex = wireHasher.digests()[request.checksum] as string;
     const sha256 = request.ownSha256 ? rawHasher.digests().sha256 : undefined;
-    sent.push({ name: file.name, path: file.path, size: file.size, wireHex, sha256 });
+    sent.push({ name: file.name, path: file.path, size: file.size, wireHex, sha256, dev: file.dev, ino: file.ino });
   }
   const sums = Buffer.from(formatChecksumLines(sent.map((f) => ({ name: f.name, hex: f.wireHex }))));
   yield { name: CHECKSUM_FILE[request.checksum], size: sums.length, mtime: Date.now() / 1000, mode: 0o644, data: sums };
