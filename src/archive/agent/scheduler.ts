@@ -13,7 +13,7 @@ import { orderCandidates, planBatch, type BatchLimits } from './plan-batches.js'
 import { pruneSlot } from './prune.js';
 import { archiveStatusPath, scanArchiveStatus, scanSlotNames } from './scan.js';
 import { shipBatch, type AgentContext, type BatchOutcome } from './ship-batch.js';
-import { walFilePath } from './acknowledge.js';
+import { checkAck, removeAck, walFilePath } from './acknowledge.js';
 
 export const POLL_MS = 500;
 const GLOBAL_KEY = '\0global';
@@ -22,6 +22,21 @@ export interface Scheduler {
   wake(): void;
   /** No new batches; resolves when the ones in flight have ended. */
   stop(): Promise<void>;
+}
+
+/** The acks of ready files that are hard links of them; a foreign one (a copy, a symlink) is removed. */
+async function validAcks(ctx: AgentContext, acked: Set<string>, ready: Set<string>): Promise<Set<string>> {
+  const valid = new Set<string>();
+  for (const name of acked) {
+    if (!ready.has(name)) continue;
+    const check = await checkAck(ctx.slot, name);
+    if (check.state === 'valid') valid.add(name);
+    else if (check.state === 'foreign') {
+      await removeAck(ctx.slot, name);
+      await ctx.log.write('WARNING', `ack/${name} ${check.reason}; removed, shipping it again`);
+    }
+  }
+  return valid;
 }
 
 export function startScheduler(ctx: AgentContext, lanes: Lane[], limits: BatchLimits, idle: IdleTimer): Scheduler {
@@ -72,7 +87,8 @@ export function startScheduler(ctx: AgentContext, lanes: Lane[], limits: BatchLi
     const [acked, wanted] = await Promise.all([scanSlotNames(ctx.slot, ACK_DIR), scanSlotNames(ctx.slot, WANT_DIR)]);
     await pruneSlot(ctx.slot, status);
     const now = Date.now();
-    const todo = orderCandidates(status.ready, wanted).filter((name) => !acked.has(name) && !inFlight.has(name));
+    const valid = await validAcks(ctx, acked, status.ready);
+    const todo = orderCandidates(status.ready, wanted).filter((name) => !valid.has(name) && !inFlight.has(name));
     if (todo.length > 0 || inFlight.size > 0) idle.activity();
     if (!backoff.due(GLOBAL_KEY, now)) return;
     const candidates = todo.filter((name) => backoff.due(name, now));
