@@ -38,6 +38,8 @@ beforeAll(async () => {
 }, 300_000);
 
 afterAll(async () => {
+  await Promise.all([pg2?.stop(), pg?.stop()]);
+  await waitNoAgentLeft(30_000); // the agents write their last log line after the postmaster is gone
   await pg2?.remove();
   await pg?.remove();
   await sshd?.stop();
