@@ -16,7 +16,7 @@ import { ARCHIVE_USER, ensureUser, PG_USER } from '../helpers/users.js';
 import { leftovers } from '../fixtures/archive/server.js';
 import {
   agentProcesses, archiverStats, asyncCommand, differingCopies, keepAllWal, SEGMENT_RE, sleep, statusNames, switchSegments,
-  useArchiveCommand, waitNoAgentLeft, waitUntilAllArchived,
+  waitNoAgentLeft, waitUntilAllArchived,
 } from './async/cluster.js';
 
 const ALIAS = `walship-async-target-${process.pid}`;
