@@ -16,6 +16,7 @@ const entries = {
   archive: 'src/archive/main.ts',
   restore: 'src/restore/main.ts',
   'prefetch-main': 'src/restore/prefetch/main.ts',
+  'archive-agent': 'src/archive/agent/main.ts',
   server: 'src/server/main.ts',
   'safe-dir': 'src/safe-dir/main.ts',
 };

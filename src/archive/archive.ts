@@ -48,6 +48,9 @@ export interface SentWal {
   size: number;
   wireHex: string;
   sha256: string | undefined;
+  /** The inode that was read: the async agent acknowledges by hard-linking exactly this file. */
+  dev: number;
+  ino: number;
 }
 
 async function* walMembers(request: ArchiveRequest, files: OpenWal[], sent: SentWal[]): AsyncGenerator<TarMemberSource> {
@@ -67,7 +70,7 @@ async function* walMembers(request: ArchiveRequest, files: OpenWal[], sent: Sent
     }
     const wireHex = wireHasher.digests()[request.checksum] as string;
     const sha256 = request.ownSha256 ? rawHasher.digests().sha256 : undefined;
-    sent.push({ name: file.name, path: file.path, size: file.size, wireHex, sha256 });
+    sent.push({ name: file.name, path: file.path, size: file.size, wireHex, sha256, dev: file.dev, ino: file.ino });
   }
   const sums = Buffer.from(formatChecksumLines(sent.map((f) => ({ name: f.name, hex: f.wireHex }))));
   yield { name: CHECKSUM_FILE[request.checksum], size: sums.length, mtime: Date.now() / 1000, mode: 0o644, data: sums };

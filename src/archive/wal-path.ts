@@ -12,6 +12,9 @@ export interface OpenWal {
   handle: FileHandle;
   size: number;
   mtime: number;
+  /** Which inode was read: --async acknowledges exactly this file (a hard link must match it). */
+  dev: number;
+  ino: number;
 }
 
 /**
@@ -34,7 +37,7 @@ export async function openWal(walPath: string): Promise<Omit<OpenWal, 'name' | '
     await handle.close();
     throw new LocalFileError(`WAL_PATH ${walPath} is not a regular file (it is ${fileKind(info)})`);
   }
-  return { handle, size: info.size, mtime: info.mtimeMs / 1000 };
+  return { handle, size: info.size, mtime: info.mtimeMs / 1000, dev: info.dev, ino: info.ino };
 }
 
 /** open(2) refuses a unix socket with ENXIO (and a device node without its device). */

@@ -23,7 +23,7 @@ import { transportFromOptions } from '../transport/select.js';
 import type { Transport } from '../transport/transport.js';
 import { requireWalName, type WalName } from '../wal/name.js';
 import { parseRestoreArgs, type RestoreOptions } from './args.js';
-import { readClusterIdentity } from './cluster-identity.js';
+import { readClusterIdentity } from '../wal/cluster-identity.js';
 import { cleanupTempsOnSignal } from './interrupt.js';
 import { restoreWal } from './restore.js';
 import { startPrefetch, openSpoolOrWarn } from './prefetch/start.js';

@@ -40,6 +40,8 @@ export type SshTargetOptions = Pick<OpenSshOptions, 'host' | 'user' | 'port' | '
   connectTimeoutSeconds?: number;
   /** Default true (-q). False keeps ssh's own diagnostics (connection refused, host key) on stderr. */
   quiet?: boolean;
+  /** With reuseSeconds: this socket instead of `<controlDir>/walship-%C` (the async agent's one master per lane). */
+  controlPath?: string;
 };
 
 /** ssh's argv for running any remote argv; the argv becomes one command line only via quoteCommand. */
@@ -52,8 +54,8 @@ export function sshArgvFor(options: SshTargetOptions, remoteArgv: readonly strin
   argv.push('-T', '-o', 'BatchMode=yes');
   if (options.connectTimeoutSeconds !== undefined) argv.push('-o', `ConnectTimeout=${options.connectTimeoutSeconds}`);
   if (options.reuseSeconds !== undefined && options.reuseSeconds > 0) {
-    const dir = options.controlDir ?? '~/.ssh';
-    argv.push('-o', 'ControlMaster=auto', '-o', `ControlPath=${dir}/walship-%C`, '-o', `ControlPersist=${options.reuseSeconds}`);
+    const path = options.controlPath ?? `${options.controlDir ?? '~/.ssh'}/walship-%C`;
+    argv.push('-o', 'ControlMaster=auto', '-o', `ControlPath=${path}`, '-o', `ControlPersist=${options.reuseSeconds}`);
   }
   argv.push(`${options.user}@${options.host}`, quoteCommand(remoteArgv));
   return argv;

@@ -4,7 +4,7 @@ import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { readClusterIdentity } from '../../../src/restore/cluster-identity.js';
+import { readClusterIdentity } from '../../../src/wal/cluster-identity.js';
 
 const dataDir = async (control: Buffer | undefined): Promise<string> => {
   const dir = await mkdtemp(join(tmpdir(), 'walship-identity-'));

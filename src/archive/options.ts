@@ -1,0 +1,94 @@
+// walship-archive's command line, shared by the client (cli.ts) and the async agent it spawns
+// (agent/main.ts): the agent is started with the client's own arguments minus WAL_PATH, so both
+// parse them with this one program and can never disagree on what a flag means.
+
+import { Option, type Command } from 'commander';
+import { ARCHIVE } from '../cli/executables.js';
+import type { CommandIO } from '../cli/io.js';
+import { numberOption } from '../cli/number-option.js';
+import { createProgram, parseProgram, usageError } from '../cli/program.js';
+import type { TargetIdentity } from '../agent/target-key.js';
+import type { TransportKind } from '../transport/select.js';
+import type { TransferCompression } from '../codec/codecs.js';
+
+export interface ArchiveOptions {
+  user: string;
+  port?: number;
+  config?: string;
+  test?: boolean;
+  md5?: boolean;
+  gzip?: boolean;
+  bzip2?: boolean;
+  compressionLevel?: number;
+  transport: TransportKind;
+  reuseConnection?: number;
+  /** Unset means the mode's default: 1 (sync: off), ASYNC_DEFAULTS.batch with --async. */
+  batch?: number;
+  batchDir?: string;
+  async?: boolean;
+  asyncWait: number;
+  jobs: number;
+  idleExit: number;
+}
+
+/** The async agent's defaults (README "--async"): 2 lanes of up to 16 segments, 60 s idle exit. */
+export const ASYNC_DEFAULTS = { batch: 16, jobs: 2, idleExit: 60, asyncWait: 60 } as const;
+
+export interface ParsedArchiveArgs {
+  options: ArchiveOptions;
+  host: string;
+  server: string;
+  walPath: string | undefined;
+  checksum: 'sha256' | 'md5';
+  compression: TransferCompression | undefined;
+}
+
+export function archiveProgram(io: Pick<CommandIO, 'stdout' | 'invokedAs'>): Command {
+  return createProgram(ARCHIVE, io)
+    .option('-U, --user <USER>', 'ssh user on the archive host', 'barman')
+    .option('--port <PORT>', 'ssh port', numberOption({ min: 1, max: 65535 }))
+    .option('-c, --config <CONFIG>', 'Barman configuration file on the archive host')
+    .option('-t, --test', "check the connection and the server's configuration, then exit")
+    .option('--md5', 'send MD5SUMS instead of SHA256SUMS (for Barman older than 3.12)')
+    .option('-z, --gzip', 'compress with gzip before sending')
+    .option('-j, --bzip2', 'compress with bzip2 before sending')
+    .option('--compression-level <N>', 'compression level 1-9', numberOption({ min: 1, max: 9 }))
+    .addOption(new Option('--transport <KIND>', "ssh (OpenSSH), or local: run put-wal in this process against -c CONFIG").choices(['ssh', 'local']).default('ssh'))
+    .option('--reuse-connection <SECONDS>', 'keep an OpenSSH master connection open this long for later calls', numberOption({ min: 0, max: 86400 }))
+    .option('--batch <N>', 'ship up to N segments per put-wal stream (sync default 1: off; --async default 16)', numberOption({ min: 1, max: 256 }))
+    .option('--batch-dir <DIR>', 'where sync --batch records what the archive host already has (default: ~/.walship/batch, in the home from the password database)')
+    .option('--async', 'ship ahead of PostgreSQL with a background agent per cluster (see README "--async")')
+    .option('--async-wait <SECONDS>', 'with --async: how long a call waits for the agent before shipping itself', numberOption({ min: 0, max: 3600 }), ASYNC_DEFAULTS.asyncWait)
+    .option('--jobs <N>', 'with --async: parallel put-wal streams (lanes)', numberOption({ min: 1, max: 16 }), ASYNC_DEFAULTS.jobs)
+    .option('--idle-exit <SECONDS>', 'with --async: the agent exits after this long with nothing to ship', numberOption({ min: 1, max: 86400 }), ASYNC_DEFAULTS.idleExit)
+    .argument('<BARMAN_HOST>', 'the archive host')
+    .argument('<SERVER_NAME>', 'the server name in Barman')
+    .argument('[WAL_PATH]', 'the value of %p (not needed with --test)');
+}
+
+/** undefined when help or version was printed (exit 0); throws UsageError on a bad command line. */
+export function parseArchiveArgs(
+  argv: readonly string[],
+  io: Pick<CommandIO, 'stdout' | 'invokedAs'>,
+  { walPathRequired }: { walPathRequired: boolean },
+): ParsedArchiveArgs | undefined {
+  const program = archiveProgram(io);
+  if (!parseProgram(program, argv)) return undefined;
+  const options = program.opts<ArchiveOptions>();
+  const [host, server, walPath] = program.processedArgs as [string, string, string | undefined];
+  if (options.gzip && options.bzip2) throw usageError(program, '-z/--gzip and -j/--bzip2 cannot be combined');
+  if (walPathRequired && !options.test && walPath === undefined) throw usageError(program, 'missing WAL_PATH');
+  const compression = options.gzip ? ('gzip' as const) : options.bzip2 ? ('bzip2' as const) : undefined;
+  return { options, host, server, walPath, checksum: options.md5 ? 'md5' : 'sha256', compression };
+}
+
+/** What shipped/ records are keyed by: the destination, however its flags were spelled. */
+export const targetIdentityOf = (args: ParsedArchiveArgs): TargetIdentity => ({
+  user: args.options.user,
+  barmanHost: args.host,
+  port: args.options.port,
+  config: args.options.config,
+  serverName: args.server,
+  checksum: args.checksum,
+  compression: args.compression,
+});
