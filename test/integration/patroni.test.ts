@@ -95,7 +95,7 @@ async function onFailure<T>(promise: Promise<T>, ...logs: PatroniMember[]): Prom
 }
 
 beforeAll(async () => {
-  requireIntegration(['root', 'sshd', 'postgres']);
+  requireIntegration(['root', 'sshd', 'postgres', 'patroni']);
   const pgUser = await ensureUser(PG_USER);
   sshd = await startSshd({ clients: [PG_USER], servers: [{ user: ARCHIVE_USER, path: `${repoRoot}/bin:/usr/bin:/bin` }] });
   work = await makeTempDir('walship-patroni-');

@@ -40,7 +40,7 @@ async function writeSegment(node: RepmgrNode, i: number): Promise<void> {
 }
 
 beforeAll(async () => {
-  requireIntegration(['root', 'sshd', 'postgres']);
+  requireIntegration(['root', 'sshd', 'postgres', 'repmgr']);
   const pgUser = await ensureUser(PG_USER);
   // The archive user's PATH puts walship's bin/ first (its `barman` is walship-server); the PostgreSQL
   // user may also log into itself: repmgr's switchover stops and rejoins the old primary over ssh.
