@@ -138,3 +138,14 @@ export function archiveGaps(names: Set<string>, history: string, currentTli: num
   }
   return missing;
 }
+
+/** Segment names left in a restore spool (`<spool>/<user@host>/<server…>/`), for reporting what prefetch left behind. */
+export async function spooledSegments(spoolDir: string): Promise<string[]> {
+  const found: string[] = [];
+  for (const host of await readdir(spoolDir).catch(() => [])) {
+    for (const server of await readdir(join(spoolDir, host)).catch(() => [])) {
+      for (const entry of await readdir(join(spoolDir, host, server)).catch(() => [])) if (parseSegment(entry)) found.push(`${host}/${server}/${entry}`);
+    }
+  }
+  return found;
+}

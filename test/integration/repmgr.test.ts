@@ -13,7 +13,7 @@ import { requireIntegration } from '../helpers/requirements.js';
 import { binPath, repoRoot } from '../helpers/run.js';
 import { startSshd, type Sshd } from '../helpers/sshd.js';
 import { ARCHIVE_USER, ensureUser, PG_USER } from '../helpers/users.js';
-import { archivedNames, archiveGaps, auditedCommand, parseSegment, readRestoreCalls, systemIdentifier, wrongDeliveries } from '../helpers/wal-audit.js';
+import { archivedNames, archiveGaps, auditedCommand, parseSegment, readRestoreCalls, spooledSegments, systemIdentifier, wrongDeliveries } from '../helpers/wal-audit.js';
 
 const SERVER = 'pg';
 const OUTAGE_SEGMENTS = 12;
@@ -143,7 +143,7 @@ describe('walship under repmgr', () => {
     console.log(
       `repmgr switchover: node2 primary on timeline 2, 00000002.history archived, node1 follows (streaming); archive complete from ` +
         `segment ${firstSegno} to ${lastSegment} across the switch (00000002.history: ${history.trim().replaceAll('\t', ' ')}) (partial: ${partials.join(', ') || 'none'}); ` +
-        `failed_count 0 on both; ${calls.filter((c) => c.status === 0).length} files delivered by walship-restore over both nodes, none wrong`,
+        `failed_count 0 on both; ${calls.filter((c) => c.status === 0).length} files delivered by walship-restore over both nodes, none wrong; left in the spools after recovery ended (issue 10 rough edge): ${[...(await spooledSegments(n1.spoolDir)), ...(await spooledSegments(n2.spoolDir))].join(' ') || 'nothing'}`,
     );
   }, 300_000);
 });
