@@ -19,6 +19,9 @@ packages=(
   python3            # barman and barman-cli are Python
   procps             # ps/pgrep for diagnosing leftover processes
   util-linux         # runuser
+  postgresql-15-repmgr  # repmgr 5.3: the repmgr tests (clone, switchover, rejoin) run the real thing
+  patroni            # Patroni 3.0.2: the Patroni tests (failover, pg_rewind, custom replica/bootstrap methods)
+  etcd-server        # etcd 3.4: Patroni's DCS in the tests, on 127.0.0.1 (the package's own service is not used)
 )
 
 missing=()

@@ -1,7 +1,7 @@
 // Fails an integration test file loudly when a real component it needs is absent (never skips it).
 import { accessSync, constants } from 'node:fs';
 
-export type Part = 'root' | 'sshd' | 'postgres' | 'barman' | 'barman-cli';
+export type Part = 'root' | 'sshd' | 'postgres' | 'barman' | 'barman-cli' | 'repmgr' | 'patroni';
 
 /** Directory of the PostgreSQL 15 executables from Debian's postgresql-15 package. */
 export const PG_BIN = '/usr/lib/postgresql/15/bin';
@@ -21,6 +21,8 @@ const EXECUTABLES: Record<Exclude<Part, 'root'>, { files: string[]; packages: st
     files: ['/usr/bin/barman-wal-archive', '/usr/bin/barman-wal-restore'],
     packages: 'barman-cli',
   },
+  repmgr: { files: [`${PG_BIN}/repmgr`], packages: 'postgresql-15-repmgr' },
+  patroni: { files: ['/usr/bin/patroni', '/usr/bin/etcd'], packages: 'patroni, etcd-server' },
 };
 
 /**
