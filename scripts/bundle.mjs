@@ -12,6 +12,7 @@ const entries = {
   archive: 'src/archive/main.ts',
   restore: 'src/restore/main.ts',
   'prefetch-main': 'src/restore/prefetch/main.ts',
+  'restore-agent': 'src/restore/agent/main.ts',
   server: 'src/server/main.ts',
   'safe-dir': 'src/safe-dir/main.ts',
 };
