@@ -145,7 +145,8 @@ export class RestoreQueue {
 
   /** The free-space guard, with global.error while paused. */
   private async roomForOneMore(): Promise<boolean> {
-    const free = await freeBytes(join(this.config.slot.dataDir, WAL_DIR));
+    // pg_wal's room is PostgreSQL's; ready/'s is the spool's (the same filesystem unless mounted apart).
+    const free = Math.min(await freeBytes(join(this.config.slot.dataDir, WAL_DIR)), await freeBytes(slotDirPath(this.config.slot, READY_DIR)));
     const room = hasRoomFor(free, this.segmentSize ?? ASSUMED_SEGMENT_SIZE, this.inflight.size);
     if (room !== !this.paused) return room;
     this.paused = !room;

@@ -5,6 +5,7 @@
 
 import { constants } from 'node:fs';
 import { open, rename, unlink } from 'node:fs/promises';
+import { deliver } from '../destination.js';
 import { join } from 'node:path';
 import { READY_DIR, TMP_DIR } from '../../agent/layout.js';
 import { slotDirPath, type Slot } from '../../agent/slot.js';
@@ -27,10 +28,7 @@ async function checkClaimed(path: string, wal: WalName, sysid: bigint | undefine
   }
 }
 
-/**
- * true once ready/<name> is on `dest`; false when there is none or it failed a check (removed).
- * No fsync of pg_wal: PostgreSQL asks again after a crash (pgBackRest get.c does the same).
- */
+/** true once ready/<name> is on `dest`; false when there is none or it failed a check (removed). */
 export async function takeReady(slot: Slot, wal: WalName, dest: string, sysid: bigint | undefined, warn: (line: string) => void): Promise<boolean> {
   const claimed = tempPathFor(join(slotDirPath(slot, TMP_DIR), wal.name), 'claimed');
   try {
@@ -41,13 +39,9 @@ export async function takeReady(slot: Slot, wal: WalName, dest: string, sysid: b
   }
   const check = await checkClaimed(claimed, wal, sysid);
   if (check.ok) {
-    try {
-      await rename(claimed, dest);
-      return true;
-    } catch (error) {
-      await unlink(claimed).catch(() => undefined);
-      throw error;
-    }
+    // A rename within pg_wal; a copy + rename when .walship is another filesystem (a mount there).
+    await deliver({ path: claimed, finalPath: dest, size: check.size }, dest);
+    return true;
   }
   warn(`WARNING: async restore: discarded ${READY_DIR}/${wal.name}: ${check.reason}; fetching it from the archive`);
   await unlink(claimed).catch(() => undefined);
