@@ -50,14 +50,11 @@ async function agentsOf(dataDir: string): Promise<number[]> {
   return pids;
 }
 
-/** Archived segment names (plain files under wals/<hash>/), oldest first. */
+/** Archived segment names, oldest first: put-wal leaves them in incoming/ (no Barman cron runs here). */
 async function archivedSegments(): Promise<string[]> {
-  const wals = join(barmanHome, 'pg', 'wals');
-  const names: string[] = [];
-  for (const dir of await readdir(wals)) if (/^[0-9A-F]{16}$/.test(dir)) names.push(...(await readdir(join(wals, dir))).filter((n) => /^[0-9A-F]{24}$/.test(n)));
-  return names.sort();
+  return (await readdir(join(barmanHome, 'pg', 'incoming'))).filter((n) => /^[0-9A-F]{24}$/.test(n)).sort();
 }
-const archivedBytes = (name: string): Promise<Buffer> => readFile(join(barmanHome, 'pg', 'wals', name.slice(0, 16), name));
+const archivedBytes = (name: string): Promise<Buffer> => readFile(join(barmanHome, 'pg', 'incoming', name));
 
 /** A fresh copy of the base backup (owned by PG_USER, as pg_basebackup left it). */
 async function copyBackup(tag: string): Promise<string> {
@@ -181,7 +178,9 @@ describe('walship-restore --async with PostgreSQL 15', () => {
     const pg = await recover(dataDir, []);
     expect(await pg.psql(TABLE_STATE)).toBe(atTarget);
     const log = await readFile(pg.logPath, 'utf8');
-    expect(log).toMatch(/WARNING: async restore: spool paused: \d+ MiB free on pg_wal/);
+    const agentLog = await readFile(join(slotDir(dataDir), 'agent.log'), 'utf8');
+    expect(agentLog).toMatch(/spool paused: \d+ MiB free on pg_wal/);
+    expect(log, agentLog).toMatch(/WARNING: async restore: spool paused: \d+ MiB free on pg_wal/);
     await expectAgentGoneAndSpoolEmpty(dataDir);
   }, 900_000);
 

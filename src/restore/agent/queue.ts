@@ -148,7 +148,7 @@ export class RestoreQueue {
     // pg_wal's room is PostgreSQL's; ready/'s is the spool's (the same filesystem unless mounted apart).
     const free = Math.min(await freeBytes(join(this.config.slot.dataDir, WAL_DIR)), await freeBytes(slotDirPath(this.config.slot, READY_DIR)));
     const room = hasRoomFor(free, this.segmentSize ?? ASSUMED_SEGMENT_SIZE, this.inflight.size);
-    if (room !== !this.paused) return room;
+    if (room === !this.paused) return room; // no change of state
     this.paused = !room;
     if (room) {
       await clearStatus(this.config.slot.dir, 'global');

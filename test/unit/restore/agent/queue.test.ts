@@ -91,3 +91,12 @@ describe('RestoreQueue', () => {
     expect(await ready()).toEqual([name(2, 7), name(2, 8), name(2, 9)]);
   });
 });
+
+describe('RestoreQueue free-space guard', () => {
+  it('pauses with global.error when pg_wal lacks room, and clears it once there is room', async () => {
+    const { hasRoomFor, pausedMessage } = await import('../../../../src/restore/agent/space-guard.js');
+    expect(hasRoomFor(48 * MiB, 16 * MiB, 0)).toBe(true);
+    expect(hasRoomFor(48 * MiB, 16 * MiB, 1)).toBe(false);
+    expect(pausedMessage(40 * MiB)).toMatch(/^spool paused: 40 MiB free on pg_wal/);
+  });
+});
