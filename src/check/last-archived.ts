@@ -5,13 +5,16 @@
 import { formatAge } from '../cli/duration-option.js';
 import type { Status } from '../cli/nagios.js';
 import type { CheckOptions } from './options.js';
+import { comparePosition } from '../store/inventory.js';
 import type { Probe } from './probe.js';
 import type { Finding, ServerMetrics } from './report.js';
 
 export function checkLastArchived(probes: readonly Probe[], options: CheckOptions, metrics: ServerMetrics): Finding {
   let newest: Probe | undefined;
+  // Equal mtimes (a copied or restored archive): the later position in the WAL stream is the newer.
+  const newer = (a: Probe, b: Probe): boolean => a.mtimeMs > b.mtimeMs || (a.mtimeMs === b.mtimeMs && comparePosition(a.file.wal, b.file.wal) > 0);
   for (const probe of probes) {
-    if (probe.file.wal.kind === 'segment' && (newest === undefined || probe.mtimeMs > newest.mtimeMs)) newest = probe;
+    if (probe.file.wal.kind === 'segment' && (newest === undefined || newer(probe, newest))) newest = probe;
   }
   if (newest === undefined) return { part: 'last archived', status: 'warning', message: 'no segment archived yet' };
   const age = Math.max(0, (options.now - newest.mtimeMs) / 1000);

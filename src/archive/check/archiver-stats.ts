@@ -50,7 +50,7 @@ function runPsql(env: NodeJS.ProcessEnv, timeoutMs: number): Promise<PsqlResult>
 const epochOf = (text: string | undefined): number | undefined => (text === undefined || text === '' ? undefined : Number(text) * 1000);
 
 export function parseArchiverStats(line: string): ArchiverStats | undefined {
-  const fields = line.trim().split('\t');
+  const fields = line.replace(/\r?\n$/, '').split('\t');
   if (fields.length !== 8) return undefined;
   const [mode, recovery, archived, failed, lastWal, lastTime, failedWal, failedTime] = fields as [string, string, string, string, string, string, string, string];
   return {
