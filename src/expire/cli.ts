@@ -2,7 +2,7 @@
 // walship serves alone. One expire per server at a time (a lock in backup_directory), a log of every
 // removal, and a refusal where Barman's archiver, hence Barman's retention, owns the archive.
 
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { acquireLock } from '../agent/lock.js';
 import { SERVER } from '../cli/executables.js';
 import { guard, type ExitTable } from '../cli/exit-table.js';
@@ -16,7 +16,7 @@ import { readInventory } from '../store/inventory.js';
 import { formatBytes } from '../check/report.js';
 import { openExpireLog } from './log.js';
 import { planExpire, type ExpirePlan, type RetentionPolicy } from './plan.js';
-import { removeInOrder } from './remove.js';
+import { removeEmptyHashDirs, removeInOrder } from './remove.js';
 
 /** 2 for usage (argparse), 1 for anything that kept expire from running or finishing. */
 export const EXPIRE_EXIT: ExitTable = { rows: [[UsageError, 2]], unexpected: 1 };
@@ -86,6 +86,7 @@ function reportDryRun(io: CommandIO, server: ServerConfig, plan: ExpirePlan): nu
 
 function runExpire(io: CommandIO, server: ServerConfig, plan: ExpirePlan, policy: RetentionPolicy): number {
   if (plan.removals.length === 0) {
+    if (plan.cut !== undefined) removeEmptyHashDirs(server.walsDirectory, plan.cut.name);
     say(io, `expire ${server.name}: ${describePlan(plan)}`);
     return 0;
   }
@@ -93,9 +94,8 @@ function runExpire(io: CommandIO, server: ServerConfig, plan: ExpirePlan, policy
   try {
     const keep = [policy.keep === undefined ? '' : `keep=${policy.keep}`, policy.keepDays === undefined ? '' : `keep-days=${policy.keepDays}`].filter(Boolean).join(' ');
     log.line(`begin server=${server.name} ${keep} cut=${plan.cut?.name} files=${plan.removals.length} expired=${plan.expired.map((label) => label.file.wal.name).join(',')}`);
-    const hashDirs = new Set(plan.removals.filter((file) => file.location === 'wals' && file.wal.kind !== 'history').map((file) => dirname(file.path)));
-    hashDirs.delete(server.walsDirectory);
-    const result = removeInOrder(plan.removals, log, hashDirs);
+    const result = removeInOrder(plan.removals, log);
+    if (plan.cut !== undefined) removeEmptyHashDirs(server.walsDirectory, plan.cut.name);
     log.line(`end server=${server.name} removed=${result.removed} bytes=${result.bytes}`);
     say(io, `expire ${server.name}: ${describePlan(plan)}; removed ${result.removed} (${formatBytes(result.bytes)}); log: ${log.path}`);
   } finally {

@@ -56,7 +56,10 @@ export function planExpire(files: readonly StoredFile[], labels: readonly Backup
   const kept = labels.slice(index);
   const expired = labels.slice(0, index);
   const cut = kept[0]?.start;
-  if (cut === undefined || expired.length === 0) return { kept, expired, cut: undefined, removals: [] };
+  // Even with no backup expired, what lies before the oldest backup's start restores nothing: WAL
+  // archived before the first backup, or what an interrupted expire had not removed yet (it removes
+  // the expired labels first, so a rerun sees only the kept backups and must still finish the job).
+  if (cut === undefined) return { kept, expired, cut: undefined, removals: [] };
   const expiredLabels = new Set(expired.map((label) => label.file.path));
   const removable = files.filter((file) => file.wal.kind !== 'history' && (isBefore(file.wal, cut) || expiredLabels.has(file.path)));
   return { kept, expired, cut, removals: removalOrder(removable) };

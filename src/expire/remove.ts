@@ -1,13 +1,16 @@
 // Removes the planned files in order. Each directory is fsynced before removal moves on to the next
 // one, so even after a power loss (not only a kill) the removals that survive are a prefix of the
-// order; an emptied hash directory is removed last. A file already gone (a concurrent expire, a
+// order; emptied hash directories are removed last. A file already gone (a concurrent expire, a
 // DBA) is skipped, never an error.
 
-import { fsyncSync, openSync, closeSync, rmdirSync, statSync, unlinkSync, constants } from 'node:fs';
-import { dirname } from 'node:path';
+import { closeSync, constants, fsyncSync, openSync, readdirSync, rmdirSync, statSync, unlinkSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { errnoCode } from '../errors.js';
 import type { StoredFile } from '../store/inventory.js';
 import type { ExpireLog } from './log.js';
+
+/** Upper case only: the hash directories Barman and walship create (a name's first 16 characters). */
+const HASH_DIR_RE = /^[0-9A-F]{16}$/;
 
 export interface RemovalResult {
   removed: number;
@@ -24,15 +27,13 @@ function fsyncDirectory(dir: string): void {
 }
 
 /** Synchronous: nothing else runs in this process, and each unlink must be logged before the next. */
-export function removeInOrder(files: readonly StoredFile[], log: ExpireLog, hashDirs: ReadonlySet<string>): RemovalResult {
+export function removeInOrder(files: readonly StoredFile[], log: ExpireLog): RemovalResult {
   const result: RemovalResult = { removed: 0, bytes: 0 };
   let currentDir: string | undefined;
-  const touched = new Set<string>();
   for (const file of files) {
     const dir = dirname(file.path);
     if (currentDir !== undefined && dir !== currentDir) fsyncDirectory(currentDir);
     currentDir = dir;
-    touched.add(dir);
     const size = statSync(file.path, { throwIfNoEntry: false })?.size ?? 0;
     try {
       unlinkSync(file.path);
@@ -45,8 +46,25 @@ export function removeInOrder(files: readonly StoredFile[], log: ExpireLog, hash
     result.bytes += size;
   }
   if (currentDir !== undefined) fsyncDirectory(currentDir);
-  for (const dir of touched) {
-    if (!hashDirs.has(dir)) continue;
+  return result;
+}
+
+/**
+ * Removes the hash directories of wals/ that hold only segments before the cut, once empty: those
+ * this run emptied and those a killed run emptied before it could remove them.
+ */
+export function removeEmptyHashDirs(walsDirectory: string, cutName: string): void {
+  const hashOfCut = cutName.slice(0, 16);
+  let entries;
+  try {
+    entries = readdirSync(walsDirectory, { withFileTypes: true });
+  } catch (error) {
+    if (errnoCode(error) === 'ENOENT') return; // walship alone: everything is in incoming/
+    throw error;
+  }
+  const dirs = entries.filter((entry) => entry.isDirectory() && HASH_DIR_RE.test(entry.name) && entry.name < hashOfCut);
+  for (const { name } of dirs) {
+    const dir = join(walsDirectory, name);
     try {
       rmdirSync(dir);
       fsyncDirectory(dirname(dir));
@@ -55,5 +73,4 @@ export function removeInOrder(files: readonly StoredFile[], log: ExpireLog, hash
       if (errnoCode(error) !== 'ENOTEMPTY' && errnoCode(error) !== 'EEXIST' && errnoCode(error) !== 'ENOENT') throw error;
     }
   }
-  return result;
 }
