@@ -16,6 +16,7 @@ import { describeRun, run } from '../helpers/run.js';
 import { startSshd, type Sshd } from '../helpers/sshd.js';
 import { ARCHIVE_USER, BARMAN_USER, PG_USER } from '../helpers/users.js';
 import { pgDestDir } from '../fixtures/restore/wals.js';
+import { agentProcesses } from './async/cluster.js';
 
 const SEGMENT_RE = /^[0-9A-F]{24}$/;
 const CATCH_UP_MS = 180_000;
@@ -46,6 +47,9 @@ beforeAll(async () => {
 }, 300_000);
 
 afterAll(async () => {
+  // The --async agent writes its last log line after the postmaster is gone: wait for it first.
+  await pg?.stop();
+  await waitFor('the archive agent to exit', async () => (await agentProcesses((p) => p.cwd === pg.dataDir)).length === 0, 30_000).catch(() => undefined);
   await pg?.remove();
   await sshd?.stop();
   if (work !== '') await run(['rm', '-rf', work]);
