@@ -4,15 +4,11 @@
 import { spawn } from 'node:child_process';
 import { constants } from 'node:fs';
 import { open } from 'node:fs/promises';
-import { fileURLToPath } from 'node:url';
-
-/** scripts/bundle.mjs builds the agent entry as dist/bundle/agent.js, beside the bundle that spawns it. */
-export const AGENT_BUNDLE_NAME = 'agent.js';
-export const agentEntryPath = (): string => fileURLToPath(new URL(`./${AGENT_BUNDLE_NAME}`, import.meta.url));
+import { entryInvocation, type EntryInvocation, type WorkerEntry } from '../cli/entry-spawn.js';
 
 export interface SpawnAgentOptions {
-  /** The script Node runs (default: the bundled agent entry). */
-  entry?: string;
+  /** Which of walship's entries runs the agent (src/cli/entry-spawn.ts builds its command line). */
+  entry: WorkerEntry | { script: string };
   /** Arguments after the entry, e.g. ['archive', ...argv]. */
   args: readonly string[];
   /** The data directory: the agent's cwd, so pg_wal/… and postmaster.pid resolve as in PostgreSQL's calls. */
@@ -21,6 +17,10 @@ export interface SpawnAgentOptions {
   logPath: string;
   env?: NodeJS.ProcessEnv;
 }
+
+/** A named walship entry, or a script Node runs (tests start fixtures that way). */
+const invocationOf = ({ entry, args }: SpawnAgentOptions): EntryInvocation =>
+  typeof entry === 'string' ? entryInvocation(entry, args) : { command: process.execPath, args: [entry.script, ...args] };
 
 /**
  * detached: its own session, so signals PostgreSQL sends to the command's process group miss it.
@@ -31,7 +31,8 @@ export interface SpawnAgentOptions {
 export async function spawnAgent(options: SpawnAgentOptions): Promise<number | undefined> {
   const log = await open(options.logPath, constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW, 0o600);
   try {
-    const child = spawn(process.execPath, [options.entry ?? agentEntryPath(), ...options.args], {
+    const { command, args } = invocationOf(options);
+    const child = spawn(command, args, {
       detached: true,
       cwd: options.dataDir,
       stdio: ['ignore', log.fd, log.fd],

@@ -4,7 +4,7 @@
 import { basename } from 'node:path';
 import { pipeline as pipelineCallback, type Readable, type Transform, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { createCompressor, type TransferCompression } from '../codec/codecs.js';
+import { createCompressor, type ArchiveCompression } from '../codec/codecs.js';
 import { requireServerName } from '../config/barman-config.js';
 import { errnoCode, RemoteCommandError } from '../errors.js';
 import { putWalArgs } from '../transport/barman-command.js';
@@ -22,7 +22,7 @@ export interface ArchiveRequest {
   server: string;
   configPath?: string | undefined;
   checksum: ChecksumAlgorithm;
-  compression?: TransferCompression | undefined;
+  compression?: ArchiveCompression | undefined;
   compressionLevel?: number | undefined;
   /** Also take SHA-256 of each file's own bytes (what --batch records); costs a hash only when compressed or --md5. */
   ownSha256?: boolean;
@@ -32,7 +32,7 @@ export interface ArchiveRequest {
 }
 
 /** Compressed size is known only at the end, and a tar header needs it first: compress to memory. */
-async function compressToBuffer(source: Readable, kind: TransferCompression, level: number | undefined, hasher: Transform): Promise<Buffer> {
+async function compressToBuffer(source: Readable, kind: ArchiveCompression, level: number | undefined, hasher: Transform): Promise<Buffer> {
   const chunks: Buffer[] = [];
   await pipeline(source, createCompressor(kind, level), hasher, async (stream: AsyncIterable<Buffer>) => {
     for await (const chunk of stream) chunks.push(chunk);

@@ -9,7 +9,8 @@ import { numberOption } from '../cli/number-option.js';
 import { createProgram, parseProgram, usageError } from '../cli/program.js';
 import type { TargetIdentity } from '../agent/target-key.js';
 import type { TransportKind } from '../transport/select.js';
-import type { TransferCompression } from '../codec/codecs.js';
+import type { ArchiveCompression } from '../codec/codecs.js';
+import { resolveLevel } from '../codec/levels.js';
 
 export interface ArchiveOptions {
   user: string;
@@ -19,6 +20,11 @@ export interface ArchiveOptions {
   md5?: boolean;
   gzip?: boolean;
   bzip2?: boolean;
+  xz?: boolean;
+  zstd?: boolean;
+  lz4?: boolean;
+  snappy?: boolean;
+  /** Resolved against the compression by parseArchiveArgs; undefined without a compression. */
   compressionLevel?: number;
   transport: TransportKind;
   reuseConnection?: number;
@@ -40,12 +46,22 @@ export interface ParsedArchiveArgs {
   server: string;
   walPath: string | undefined;
   checksum: 'sha256' | 'md5';
-  compression: TransferCompression | undefined;
+  compression: ArchiveCompression | undefined;
 }
 
 /** `walship-archive --check ...`: a monitoring mode with its own options (src/archive/check/cli.ts). */
 export const CHECK_FLAG = '--check';
 export const isCheckMode = (argv: readonly string[]): boolean => argv.includes(CHECK_FLAG);
+
+/** barman-cli 3.14+'s compression flags, in its order; one at most. */
+const COMPRESSION_FLAGS = [
+  ['gzip', '-z/--gzip'],
+  ['bzip2', '-j/--bzip2'],
+  ['xz', '--xz'],
+  ['snappy', '--snappy'],
+  ['zstd', '--zstd'],
+  ['lz4', '--lz4'],
+] as const;
 
 export function archiveProgram(io: Pick<CommandIO, 'stdout' | 'invokedAs'>): Command {
   return createProgram(ARCHIVE, io)
@@ -55,8 +71,12 @@ export function archiveProgram(io: Pick<CommandIO, 'stdout' | 'invokedAs'>): Com
     .option('-t, --test', "check the connection and the server's configuration, then exit")
     .option('--md5', 'send MD5SUMS instead of SHA256SUMS (for Barman older than 3.12)')
     .option('-z, --gzip', 'compress with gzip before sending')
-    .option('-j, --bzip2', 'compress with bzip2 before sending')
-    .option('--compression-level <N>', 'compression level 1-9', numberOption({ min: 1, max: 9 }))
+    .option('-j, --bzip2', 'compress with bzip2 before sending (the bzip2 program)')
+    .option('--xz', 'compress with xz before sending (the xz program; Barman 3.12+ reads it)')
+    .option('--zstd', 'compress with zstd before sending (the zstd program; Barman 3.12+ reads it)')
+    .option('--lz4', 'compress with lz4 before sending (the lz4 program; Barman 3.12+ reads it)')
+    .option('--snappy', 'not supported: refused with a usage error (no snappy program exists to produce it)')
+    .option('--compression-level <LEVEL>', "the compressor's level: a number in its range (gzip, bzip2 1-9; xz 0-9; zstd 1-19; lz4 1-12) or low, medium, high")
     .addOption(new Option('--transport <KIND>', "ssh (OpenSSH), or local: run put-wal in this process against -c CONFIG").choices(['ssh', 'local']).default('ssh'))
     .option('--reuse-connection <SECONDS>', 'keep an OpenSSH master connection open this long for later calls', numberOption({ min: 0, max: 86400 }))
     .option('--batch <N>', 'ship up to N segments per put-wal stream (sync default 1: off; --async default 16)', numberOption({ min: 1, max: 256 }))
@@ -80,12 +100,30 @@ export function parseArchiveArgs(
 ): ParsedArchiveArgs | undefined {
   const program = archiveProgram(io);
   if (!parseProgram(program, argv)) return undefined;
-  const options = program.opts<ArchiveOptions>();
+  // --compression-level as typed (a number or low/medium/high), until the compression is known.
+  const options = program.opts<Omit<ArchiveOptions, 'compressionLevel'> & { compressionLevel?: string }>();
   const [host, server, walPath] = program.processedArgs as [string, string, string | undefined];
-  if (options.gzip && options.bzip2) throw usageError(program, '-z/--gzip and -j/--bzip2 cannot be combined');
+  const compression = chosenCompression(program, options);
   if (walPathRequired && !options.test && walPath === undefined) throw usageError(program, 'missing WAL_PATH');
-  const compression = options.gzip ? ('gzip' as const) : options.bzip2 ? ('bzip2' as const) : undefined;
-  return { options, host, server, walPath, checksum: options.md5 ? 'md5' : 'sha256', compression };
+  const resolved = { ...options, compressionLevel: levelFor(program, compression, options.compressionLevel) };
+  return { options: resolved, host, server, walPath, checksum: options.md5 ? 'md5' : 'sha256', compression };
+}
+
+/** The one compression flag given, if any; two are a usage error, and so is --snappy. */
+function chosenCompression(program: Command, options: Partial<Record<(typeof COMPRESSION_FLAGS)[number][0], boolean>>): ArchiveCompression | undefined {
+  const given = COMPRESSION_FLAGS.filter(([key]) => options[key] === true);
+  const [first, second] = given;
+  if (second !== undefined) throw usageError(program, `${first?.[1]} and ${second[1]} cannot be combined`);
+  if (first?.[0] === 'snappy') throw usageError(program, '--snappy is not supported by walship: no snappy program exists to compress with; use --zstd or --lz4 (as fast, and read by Barman 3.12+)');
+  return first?.[0];
+}
+
+/** The numeric level; without a compression barman-wal-archive ignores it, and so do we. */
+function levelFor(program: Command, compression: ArchiveCompression | undefined, text: string | undefined): number | undefined {
+  if (text === undefined || compression === undefined) return undefined;
+  const level = resolveLevel(compression, text);
+  if (typeof level === 'string') throw usageError(program, level);
+  return level;
 }
 
 /** What shipped/ records are keyed by: the destination, however its flags were spelled. */

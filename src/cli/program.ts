@@ -29,11 +29,25 @@ function configure(command: Command, versionLine: string, io: Pick<CommandIO, 's
 
 const commandPath = (command: Command): string => (command.parent ? `${commandPath(command.parent)} ${command.name()}` : command.name());
 
+/**
+ * Called with every program createProgram makes. The man page generator (src/man/) runs each
+ * command with --help and reads the options off the programs it made, so the man pages and --help
+ * come from one source. Empty in a normal run.
+ */
+const programObservers = new Set<(program: Command) => void>();
+
+/** Starts observing created programs; returns the function that stops. */
+export function observePrograms(observer: (program: Command) => void): () => void {
+  programObservers.add(observer);
+  return () => programObservers.delete(observer);
+}
+
 /** A program for `executable`, named as it was run (`barman-wal-restore` when run by that alias). */
 export function createProgram(executable: Executable, io: Pick<CommandIO, 'stdout' | 'invokedAs'>, subcommand?: string): Command {
   const name = nameAsRun(executable, io);
   const program = new Command(subcommand === undefined ? name : `${name} ${subcommand}`);
   if (subcommand === undefined) program.description(executable.description);
+  for (const observer of programObservers) observer(program);
   return configure(program, `${name} ${VERSION}`, io);
 }
 

@@ -10,8 +10,11 @@ import { createGunzip, createGzip } from 'node:zlib';
 import { CompressionError } from '../errors.js';
 import type { Compression } from './stored.js';
 import { programStage } from './program-stage.js';
+import { LEVELS } from './levels.js';
 
 export type TransferCompression = 'gzip' | 'bzip2';
+/** What walship-archive can compress with (barman-cli 3.14+'s choices but snappy, which has no program). */
+export type ArchiveCompression = TransferCompression | 'xz' | 'zstd' | 'lz4';
 
 /** Finds an executable on PATH, like `command -v`; undefined when absent. */
 export function findProgram(name: string, path = process.env.PATH ?? ''): string | undefined {
@@ -33,12 +36,21 @@ function requireProgram(name: string, why: string): string {
   return found;
 }
 
-export function createCompressor(kind: TransferCompression, level?: number): Duplex {
-  if (level !== undefined && (!Number.isInteger(level) || level < 1 || level > 9)) {
-    throw new CompressionError(`compression level ${level} is not between 1 and 9`);
+/** Each program's default when no level is given (bzip2's own is 9; xz, zstd and lz4 keep theirs). */
+const programArgs = (kind: Exclude<ArchiveCompression, 'gzip'>, level: number | undefined): string[] => {
+  const levelArg = level === undefined ? (kind === 'bzip2' ? ['-9'] : []) : [`-${level}`];
+  // -q: lz4 and zstd print progress on a terminal's stderr otherwise; all write to stdout with -c.
+  return kind === 'bzip2' ? ['-c', ...levelArg] : ['-c', '-q', ...levelArg];
+};
+
+/** xz, zstd and lz4 need their programs. The level must be in the kind's range (levels.ts). */
+export function createCompressor(kind: ArchiveCompression, level?: number): Duplex {
+  const { min, max } = LEVELS[kind];
+  if (level !== undefined && !(Number.isInteger(level) && level >= min && level <= max)) {
+    throw new CompressionError(`compression level ${level} is not between ${min} and ${max} for ${kind}`);
   }
   if (kind === 'gzip') return createGzip(level === undefined ? {} : { level });
-  return programStage([requireProgram('bzip2', 'bzip2 compression'), '-c', `-${level ?? 9}`], 'bzip2 compression');
+  return programStage([requireProgram(kind, `${kind} compression`), ...programArgs(kind, level)], `${kind} compression`);
 }
 
 export function createDecompressor(kind: Compression): Duplex {

@@ -7,7 +7,6 @@
 import { access } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
-import { fileURLToPath } from 'node:url';
 import { readFence, readSlotFence, sameFence } from '../agent/fence.js';
 import { AGENT_LOG_FILE, AGENT_PID_FILE, ASKED_DIR, INFLIGHT_DIR, SERVED_DIR } from '../agent/layout.js';
 import { isHolderLive, readLockHolder } from '../agent/lock.js';
@@ -34,7 +33,6 @@ export interface AsyncCallContext {
 }
 
 /** scripts/bundle.mjs builds src/restore/agent/main.ts as dist/bundle/restore-agent.js, beside restore.js. */
-export const restoreAgentEntry = (): string => fileURLToPath(new URL('./restore-agent.js', import.meta.url));
 
 /** How long a call waits for a segment the agent is fetching before it fetches it itself. */
 export const INFLIGHT_WAIT_MS = 30_000;
@@ -109,7 +107,7 @@ async function reportGlobalError(slot: Slot, ctx: AsyncCallContext): Promise<voi
 async function ensureAgent(slot: Slot, ctx: AsyncCallContext): Promise<void> {
   try {
     if ((await readFence(ctx.dataDir)) === undefined || (await agentAlive(slot))) return;
-    await spawnAgent({ entry: restoreAgentEntry(), args: ctx.argv, dataDir: ctx.dataDir, logPath: join(slot.dir, AGENT_LOG_FILE) });
+    await spawnAgent({ entry: 'restore-agent', args: ctx.argv, dataDir: ctx.dataDir, logPath: join(slot.dir, AGENT_LOG_FILE) });
   } catch (error) {
     ctx.warn(`WARNING: async restore: cannot start the agent: ${(error as Error).message}`);
   }

@@ -40,11 +40,28 @@ export function renderFastPath(template: string, constants: Readonly<Record<stri
   return rendered;
 }
 
+export interface RenderOptions {
+  /**
+   * What the sh part execs when Node must decide, as sh text: `node` (bin/: Node runs this same
+   * file, whose JS part imports the bundle) or the single-file executable, which dispatches on its
+   * first argument, "$0" (scripts/package-sea.mjs, scripts/package-deb.mjs). The JS part is then
+   * never read.
+   */
+  execTarget?: string;
+}
+
+/** The sh text of an exec target: a bare word or a double-quoted path, so it cannot run anything else. */
+const checkExecTarget = (target: string): string => {
+  if (!/^(node|"[A-Za-z0-9_./${}%*-]+"|\/[A-Za-z0-9_./-]+)$/.test(target)) throw new Error(`fast path template: unsafe exec target ${target}`);
+  return target;
+};
+
 /** Every bin/ file rendered from the templates: name (walship's and each alias) → content. */
-export function renderFastPathFiles(repoRoot: string): Map<string, string> {
+export function renderFastPathFiles(repoRoot: string, { execTarget = 'node' }: RenderOptions = {}): Map<string, string> {
   const files = new Map<string, string>();
+  const constants = { ...shConstants(), EXEC_TARGET: checkExecTarget(execTarget) };
   for (const { template, executable } of FAST_PATH_ENTRIES) {
-    const text = renderFastPath(readFileSync(join(repoRoot, TEMPLATE_DIR, template), 'utf8'), shConstants());
+    const text = renderFastPath(readFileSync(join(repoRoot, TEMPLATE_DIR, template), 'utf8'), constants);
     // Aliases are copies, not symlinks: a copy survives any packaging, and the name comes from $0.
     for (const name of [executable.name, ...executable.aliases]) files.set(name, text);
   }

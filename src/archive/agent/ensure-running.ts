@@ -4,7 +4,6 @@
 
 import { readFile, realpath, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { readSlotFence, sameFence, type Fence } from '../../agent/fence.js';
 import { AGENT_LOG_FILE, AGENT_PID_FILE, PM_FILE } from '../../agent/layout.js';
@@ -12,10 +11,10 @@ import { isHolderLive, readLockHolder } from '../../agent/lock.js';
 import { procStartEpoch } from '../../agent/proc-start.js';
 import { readSlotTarget, type Slot } from '../../agent/slot.js';
 import { spawnAgent } from '../../agent/spawn.js';
+import { runsEntry } from '../../cli/entry-spawn.js';
 
-/** scripts/bundle.mjs builds it beside the client's own bundle. */
-export const ARCHIVE_AGENT_BUNDLE = 'archive-agent.js';
-const agentEntry = (): string => fileURLToPath(new URL(`./${ARCHIVE_AGENT_BUNDLE}`, import.meta.url));
+/** The agent's entry: dist/bundle/archive-agent.js, or `walship archive-agent` in the single-file executable. */
+export const ARCHIVE_AGENT_ENTRY = 'archive-agent';
 
 /** How long a stopped agent may take to finish its batches and release the slot. */
 const STOP_WAIT_MS = 20_000;
@@ -36,7 +35,7 @@ export async function slotArming(slot: Slot, fence: Fence, key: string, agentPid
 /** /proc says pid is an archive agent whose cwd is this data directory. */
 async function isOurAgent(pid: number, dataDir: string): Promise<boolean> {
   const cmdline = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
-  if (!cmdline.split('\0').some((arg) => arg.endsWith(`/${ARCHIVE_AGENT_BUNDLE}`))) return false;
+  if (!runsEntry(cmdline.split('\0'), ARCHIVE_AGENT_ENTRY)) return false;
   const [cwd, ours] = await Promise.all([realpath(`/proc/${pid}/cwd`).catch(() => ''), realpath(dataDir).catch(() => undefined)]);
   return cwd === ours;
 }
@@ -62,5 +61,5 @@ export async function ensureAgentRunning(slot: Slot, fence: Fence, key: string, 
     if (!(await stopAgent(slot, holder?.pid as number))) return false;
   }
   const logPath = join(slot.dir, AGENT_LOG_FILE);
-  return (await spawnAgent({ entry: agentEntry(), args: agentArgv, dataDir: slot.dataDir, logPath }).catch(() => undefined)) !== undefined;
+  return (await spawnAgent({ entry: ARCHIVE_AGENT_ENTRY, args: agentArgv, dataDir: slot.dataDir, logPath }).catch(() => undefined)) !== undefined;
 }

@@ -2,6 +2,7 @@
 // outside (stats, .ready/.done, switching segments) and the processes an agent may leave behind.
 import { createHash } from 'node:crypto';
 import { readdir, readFile, readlink } from 'node:fs/promises';
+import { runsEntry } from '../../../src/cli/entry-spawn.js';
 import { logTail } from '../../helpers/daemon.js';
 import type { Pg } from '../../helpers/postgres.js';
 import { binPath } from '../../helpers/run.js';
@@ -81,8 +82,10 @@ export async function agentProcesses(filter: (p: ProcessInfo) => boolean = () =>
   const found: ProcessInfo[] = [];
   for (const entry of await readdir('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
-    const cmdline = (await readFile(`/proc/${entry}/cmdline`, 'utf8').catch(() => '')).split('\0').join(' ');
-    if (!cmdline.includes('archive-agent.js') && !(cmdline.includes('ssh') && cmdline.includes('.walship/run'))) continue;
+    const argv = (await readFile(`/proc/${entry}/cmdline`, 'utf8').catch(() => '')).split('\0');
+    const cmdline = argv.join(' ');
+    // Either install form: node …/archive-agent.js, or the single-file executable's `walship archive-agent`.
+    if (!runsEntry(argv, 'archive-agent') && !(cmdline.includes('ssh') && cmdline.includes('.walship/run'))) continue;
     found.push({ pid: Number(entry), cmdline, cwd: await readlink(`/proc/${entry}/cwd`).catch(() => '') });
   }
   return found.filter(filter);

@@ -19,7 +19,7 @@ describe('spawnAgent', () => {
       "console.error('to stderr');\n");
     const logPath = join(dir, 'agent.log');
     await writeFile(logPath, 'before\n');
-    const pid = await spawnAgent({ entry, args: ['archive', '--async', 'x'], dataDir: dir, logPath });
+    const pid = await spawnAgent({ entry: { script: entry }, args: ['archive', '--async', 'x'], dataDir: dir, logPath });
     expect(pid).toBeGreaterThan(0);
     await waitFor(async () => !isProcessAlive(pid) && (await readFile(logPath, 'utf8')).includes('to stderr'));
     const [before, json, err] = (await readFile(logPath, 'utf8')).trim().split('\n');

@@ -19,6 +19,7 @@ import {
 import { localTransport } from '../../../src/transport/local.js';
 import { leftovers, listDir, makeArchive, SEGMENT } from '../../fixtures/archive/server.js';
 import { makeSegment, randomSegment } from '../../fixtures/restore/segments.js';
+import { runInProcess, type Captured } from '../../helpers/in-process.js';
 
 const repoRoot = fileURLToPath(new URL('../../..', import.meta.url)).replace(/\/$/, '');
 const FAKE_SSH_DIR = `${repoRoot}/test/fixtures/archive/bin`;
@@ -41,23 +42,8 @@ describe('ARCHIVE_EXIT (SPEC §1): 0 ok, 2 local error, 3 ssh failure, else the 
   for (const [what, error, status] of rows) it(`${what} exits ${status}`, () => expect(exitStatusFor(ARCHIVE_EXIT, error)).toBe(status));
 });
 
-interface Captured {
-  status: number;
-  stdout: string;
-  stderr: string;
-}
-
 /** archiveMain in-process (what bin/walship-archive runs), with its output captured. */
-async function archiveInProcess(argv: string[]): Promise<Captured> {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  const out: string[] = [];
-  const err: string[] = [];
-  stdout.on('data', (c: Buffer) => out.push(c.toString()));
-  stderr.on('data', (c: Buffer) => err.push(c.toString()));
-  const status = await archiveMain(argv, { stdin: new PassThrough(), stdout, stderr, env: {} });
-  return { status, stdout: out.join(''), stderr: err.join('') };
-}
+const archiveInProcess = (argv: string[]): Promise<Captured> => runInProcess(archiveMain, argv);
 
 function walFile(data: Buffer = randomSegment(SEGMENT), name = SEGMENT): string {
   const dir = mkdtempSync(join(tmpdir(), 'walship-pgwal-'));
@@ -188,7 +174,7 @@ describe('walship-archive local errors exit 2 before anything is sent', () => {
   it('-z with -j, a bad --compression-level, missing arguments: usage errors', async () => {
     expect((await archiveInProcess(['-z', '-j', 'h', 'pg', walFile()])).stderr).toBe('ERROR: -z/--gzip and -j/--bzip2 cannot be combined\nHINT: see walship-archive --help\n');
     expect((await archiveInProcess(['-z', '-j', 'h', 'pg', walFile()])).status).toBe(2);
-    expect((await archiveInProcess(['--compression-level', '10', 'h', 'pg', walFile()])).status).toBe(2);
+    expect((await archiveInProcess(['-z', '--compression-level', '10', 'h', 'pg', walFile()])).status).toBe(2);
     expect((await archiveInProcess(['h'])).status).toBe(2);
     expect((await archiveInProcess(['h', 'pg'])).stderr).toBe('ERROR: missing WAL_PATH\nHINT: see walship-archive --help\n');
   });

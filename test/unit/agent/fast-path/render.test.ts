@@ -45,4 +45,12 @@ describe('fast path rendering', () => {
       expect({ code: r.code, stderr: r.stderr }).toEqual({ code: 0, stderr: '' });
     }
   });
+
+  it('renders for the single-file executable by changing only what the sh part execs', () => {
+    const sea = renderFastPathFiles(repoRoot, { execTarget: '/usr/lib/walship/walship' });
+    for (const [name, text] of rendered) {
+      expect(sea.get(name)).toBe(text.replace('exec node "$0" "$@"', 'exec /usr/lib/walship/walship "$0" "$@"'));
+    }
+    expect(() => renderFastPathFiles(repoRoot, { execTarget: 'rm -rf /; node' })).toThrow(/unsafe exec target/);
+  });
 });
