@@ -111,7 +111,7 @@ async function runAsync(options: RestoreOptions, wal: WalName, transport: Transp
   cleanupTempsOnSignal(() => [dirname(options.walDest)]);
   const rewindDir = rewindDataDir(options.walDest, wal.name);
   let outcome: 'delivered' | 'not-found';
-  if (rewindDir !== undefined) outcome = await restoreForRewind(options, wal, rewindDir, transport);
+  if (rewindDir !== undefined) outcome = await restoreForRewind(options, wal, rewindDir, transport, warn);
   else if (wal.kind === 'segment' && isRecoveryXlogCall(options.walDest)) {
     outcome = await restoreAsync(options, wal, { transport, dataDir: process.cwd(), argv, warn });
   } else outcome = (await restoreWal(options, wal, { transport, spool: undefined, systemIdentifier: await expectedSystemIdentifier(wal, io), warn })).kind === 'delivered' ? 'delivered' : 'not-found';

@@ -69,11 +69,12 @@ describe('walship-restore against Debian barman get-wal 3.4 over ssh', () => {
     expect(prefetched.length, log).toBeGreaterThanOrEqual(1);
   });
 
-  it('a segment that is not in the archive: exit 1, WAL_DEST not created', async () => {
+  it('a segment that is not in the archive: exit 1, WAL_DEST not created, one NOTE and no ERROR line (issue 10)', async () => {
     const dir = await destDir('missing');
     const r = await restore([], '0000000100000000000000F0', `${dir}/RECOVERYXLOG`);
     expect(r.code, describeRun(r)).toBe(1);
-    expect(r.stderr).toContain("WAL file '0000000100000000000000F0' not found in server 'pg'");
+    expect(r.stderr).toContain("NOTE: WAL file '0000000100000000000000F0' is not in the archive of server 'pg'");
+    expect(r.stderr).not.toContain('ERROR:');
     expect(await readdir(dir)).toEqual([]);
   });
 
