@@ -5,6 +5,8 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    // Every test file removes the temp directories it made (test/helpers/temp-cleanup.ts).
+    setupFiles: ['test/helpers/temp-cleanup.ts'],
     pool: 'forks',
     testTimeout: 120_000,
     hookTimeout: 180_000,

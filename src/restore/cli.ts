@@ -1,6 +1,7 @@
 // The process edge of walship-restore: argv, stderr lines, the exit status, and starting the
 // prefetch worker once WAL_DEST is delivered.
 
+import { realpath } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { guard, reportError, type ExitTable } from '../cli/exit-table.js';
 import { say, type CommandIO } from '../cli/io.js';
@@ -23,12 +24,12 @@ import { transportFromOptions } from '../transport/select.js';
 import type { Transport } from '../transport/transport.js';
 import { requireWalName, type WalName } from '../wal/name.js';
 import { parseRestoreArgs, type RestoreOptions } from './args.js';
-import { readClusterIdentity } from '../wal/cluster-identity.js';
+import { readClusterIdentity, type ClusterIdentity } from '../wal/cluster-identity.js';
 import { cleanupTempsOnSignal } from './interrupt.js';
 import { restoreAsync } from './async-client.js';
 import { restoreWal } from './restore.js';
 import { isRecoveryXlogCall, restoreForRewind, rewindDataDir } from './rewind-mode.js';
-import { startPrefetch, openSpoolOrWarn } from './prefetch/start.js';
+import { startPrefetch, openSpoolOrWarn, type ClusterSpool } from './prefetch/start.js';
 import { throttleAfterFailure } from './throttle.js';
 
 /**
@@ -76,9 +77,10 @@ async function runRestore(options: RestoreOptions, argv: readonly string[], io: 
     if (options.test) return await testConnection(transport, options, io);
     const wal = requireWalName(options.walName, 'WAL_NAME');
     if (options.async) return await runAsync(options, wal, transport, argv, io);
-    const systemIdentifier = await expectedSystemIdentifier(wal, io);
-    const opened = options.jobs > 0 ? await openSpoolOrWarn(options, io) : undefined;
-    const spool = opened && { ...opened, systemIdentifier };
+    const cluster = await readClusterIdentity();
+    const systemIdentifier = expectedSystemIdentifier(wal, cluster, io);
+    const forward = options.jobs > 0 && rewindDataDir(options.walDest, wal.name) === undefined;
+    const spool = forward ? await clusterSpool(options, cluster, io) : undefined;
     cleanupTempsOnSignal(() => [dirname(options.walDest), ...(spool ? [spool.dir] : [])]);
     const result = await restoreWal(options, wal, { transport, spool, systemIdentifier, warn: (line) => say(io, line) });
     if (result.kind === 'not-found') return EXIT_NOT_FOUND;
@@ -91,15 +93,25 @@ async function runRestore(options: RestoreOptions, argv: readonly string[], io: 
 }
 
 /**
- * The recovering cluster's identifier, read once per call, only for files that carry one (segments
- * and .partial); a history or .backup file needs no pg_control, so asks for none and prints no NOTE.
+ * The identifier a delivered file must carry: only files that carry one (segments and .partial); a
+ * history or .backup file is not checked, so prints no NOTE when pg_control cannot be read.
  */
-async function expectedSystemIdentifier(wal: WalName, io: CommandIO): Promise<bigint | undefined> {
+function expectedSystemIdentifier(wal: WalName, identity: ClusterIdentity, io: CommandIO): bigint | undefined {
   if (wal.kind !== 'segment' && wal.kind !== 'partial') return undefined;
-  const identity = await readClusterIdentity();
   if (identity.known) return identity.systemIdentifier;
   say(io, identity.note);
   return undefined;
+}
+
+/**
+ * The spool of this data directory (issue 10: two members of one cluster on one host never share
+ * one). No pg_control in the cwd means the caller is not PostgreSQL recovering here (pg_rewind reads
+ * backwards, so a forward prefetch is waste, and it must never be served a stale spool): no spool
+ * and no worker for this call.
+ */
+async function clusterSpool(options: RestoreOptions, identity: ClusterIdentity, io: CommandIO): Promise<ClusterSpool | undefined> {
+  if (!identity.known) return undefined;
+  return openSpoolOrWarn(options, { systemIdentifier: identity.systemIdentifier, dataDir: await realpath('.') }, io);
 }
 
 /**
@@ -111,10 +123,10 @@ async function runAsync(options: RestoreOptions, wal: WalName, transport: Transp
   cleanupTempsOnSignal(() => [dirname(options.walDest)]);
   const rewindDir = rewindDataDir(options.walDest, wal.name);
   let outcome: 'delivered' | 'not-found';
-  if (rewindDir !== undefined) outcome = await restoreForRewind(options, wal, rewindDir, transport);
+  if (rewindDir !== undefined) outcome = await restoreForRewind(options, wal, rewindDir, transport, warn);
   else if (wal.kind === 'segment' && isRecoveryXlogCall(options.walDest)) {
     outcome = await restoreAsync(options, wal, { transport, dataDir: process.cwd(), argv, warn });
-  } else outcome = (await restoreWal(options, wal, { transport, spool: undefined, systemIdentifier: await expectedSystemIdentifier(wal, io), warn })).kind === 'delivered' ? 'delivered' : 'not-found';
+  } else outcome = (await restoreWal(options, wal, { transport, spool: undefined, systemIdentifier: expectedSystemIdentifier(wal, await readClusterIdentity(), io), warn })).kind === 'delivered' ? 'delivered' : 'not-found';
   return outcome === 'delivered' ? EXIT_DELIVERED : EXIT_NOT_FOUND;
 }
 

@@ -9,13 +9,13 @@ import { DESTINATION_ERRNOS } from '../durable/destination-errnos.js';
 import { discardTemp, writeTempFile, type TempFile } from '../durable/durable-write.js';
 import { CompressionError, DestinationUnusableError, errnoCode, ForeignSegmentError, InvalidSegmentError, WalshipError } from '../errors.js';
 import { getWalArgs, type GetWalCall } from '../transport/barman-command.js';
-import { isNotAvailable, requireRemoteSuccess } from '../transport/remote-exit.js';
+import { notAvailableAnswer, requireRemoteSuccess, type NotAvailableAnswer } from '../transport/remote-exit.js';
 import type { Transport } from '../transport/transport.js';
 import { LONG_HEADER_SIZE, validateSegment, type SegmentHeader } from '../wal/header.js';
 import type { WalName } from '../wal/name.js';
 
-/** get-wal answered "not in the archive" or "unknown server" (Barman's words, see isNotAvailable). */
-export type NotAvailable = { kind: 'not-available' };
+/** get-wal answered "not in the archive" or "unknown server" (Barman's words, see notAvailableAnswer). */
+export type NotAvailable = { kind: 'not-available'; answer: NotAvailableAnswer };
 export type RawFetchResult = { kind: 'fetched'; temp: TempFile } | NotAvailable;
 export type FetchResult = { kind: 'fetched'; temp: TempFile; header: SegmentHeader | undefined } | NotAvailable;
 
@@ -47,6 +47,9 @@ function detachedSource(stdout: Readable): PassThrough {
  * exit decides first: "not available" is a result; a transport failure (SshConnectError) or any
  * other non-zero status (RemoteCommandError) throws; only a clean exit with bytes that decoded and
  * were written yields a temp file. Nothing half-written survives.
+ * The remote's stderr is held until the exit is known: Barman's routine "WAL file not found" line is
+ * dropped (the caller says what it means, see not-available.ts: recovery probes for files that do
+ * not exist yet all the time); every other outcome prints it verbatim, before any error of ours.
  */
 export async function fetchToTemp(
   transport: Transport,
@@ -55,7 +58,7 @@ export async function fetchToTemp(
   finalPath: string,
   decoders: Duplex[] = transferDecoders(call.format),
 ): Promise<RawFetchResult> {
-  const command = transport.run(getWalArgs(call, { fetch: wal.name }));
+  const command = transport.run(getWalArgs(call, { fetch: wal.name }), { holdStderr: true });
   command.stdin.end();
   let abortedByUs = false;
   const writing = writeTempFile(finalPath, detachedSource(command.stdout), { stages: decoders }).then(
@@ -72,11 +75,13 @@ export async function fetchToTemp(
     },
   );
   const [written, exit] = await Promise.all([writing, command.done]);
+  const answer = exit.status === 0 ? undefined : notAvailableAnswer(exit, call.serverName, wal.name);
+  command.releaseStderr(answer !== 'wal-not-found');
   // We stopped the remote ourselves: whatever its exit says is a consequence, our error is the cause.
   if (abortedByUs && 'error' in written) throw classifyWriteError(written.error, finalPath);
   if (exit.status !== 0) {
     if ('temp' in written) await discardTemp(written.temp);
-    if (isNotAvailable(exit, call.serverName, wal.name)) return { kind: 'not-available' };
+    if (answer !== undefined) return { kind: 'not-available', answer };
     requireRemoteSuccess(exit, { failed: (status) => `remote get-wal for ${wal.name} exited ${status}` });
   }
   if ('error' in written) throw classifyWriteError(written.error, finalPath);

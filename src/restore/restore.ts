@@ -9,6 +9,7 @@ import type { RestoreOptions } from './args.js';
 import { checkDestination, deliver } from './destination.js';
 import { deliverClaimed } from './deliver-claimed.js';
 import { fetchVerified } from './fetch.js';
+import { notAvailableNote } from './not-available.js';
 import { takeSpooled, type ClaimedFile } from './prefetch/claim.js';
 import type { Spool } from './prefetch/spool.js';
 
@@ -47,5 +48,8 @@ async function fromSpool(ctx: RestoreContext, wal: WalName): Promise<Found | und
  */
 async function fromArchive(ctx: RestoreContext, options: RestoreOptions, wal: WalName): Promise<Found | undefined> {
   const fetched = await fetchVerified(ctx.transport, options, wal, options.walDest, ctx.systemIdentifier);
-  return fetched.kind === 'fetched' ? { temp: fetched.temp, header: fetched.header, from: 'archive' } : undefined;
+  if (fetched.kind === 'fetched') return { temp: fetched.temp, header: fetched.header, from: 'archive' };
+  const note = notAvailableNote(wal, options.serverName, fetched.answer);
+  if (note !== undefined) ctx.warn(note);
+  return undefined;
 }

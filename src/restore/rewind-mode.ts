@@ -11,6 +11,7 @@ import { RECOVERY_XLOG_PATH, WAL_DIR } from '../agent/layout.js';
 import type { RestoreOptions } from './args.js';
 import { checkDestination, deliver } from './destination.js';
 import { fetchVerified } from './fetch.js';
+import { notAvailableNote } from './not-available.js';
 import { systemIdentifierOf } from '../wal/cluster-identity.js';
 
 /** PostgreSQL's own recovery calls: pg_wal/RECOVERYXLOG and pg_wal/RECOVERYHISTORY, relative to its data dir. */
@@ -32,11 +33,21 @@ export const isRecoveryXlogCall = (walDest: string): boolean => walDest === RECO
  * read (pg_rewind requires source and target to share it; fetchVerified refuses another one) →
  * rename onto %p.
  */
-export async function restoreForRewind(options: RestoreOptions, wal: WalName, dataDir: string, transport: Transport): Promise<'delivered' | 'not-found'> {
+export async function restoreForRewind(
+  options: RestoreOptions,
+  wal: WalName,
+  dataDir: string,
+  transport: Transport,
+  warn: (line: string) => void,
+): Promise<'delivered' | 'not-found'> {
   await checkDestination(options.walDest);
   const expected = wal.kind === 'segment' || wal.kind === 'partial' ? await systemIdentifierOf(dataDir) : undefined;
   const fetched = await fetchVerified(transport, options, wal, options.walDest, expected);
-  if (fetched.kind !== 'fetched') return 'not-found';
+  if (fetched.kind !== 'fetched') {
+    const note = notAvailableNote(wal, options.serverName, fetched.answer);
+    if (note !== undefined) warn(note);
+    return 'not-found';
+  }
   await deliver(fetched.temp, options.walDest);
   return 'delivered';
 }

@@ -3,18 +3,18 @@
 
 import { PassThrough, type Writable } from 'node:stream';
 import { teeStderr, withTail } from './stderr-tail.js';
-import type { RemoteCommand, RemoteExit, Transport } from './transport.js';
+import type { RemoteCommand, RemoteExit, RunOptions, Transport } from './transport.js';
 
 export type ServerEntry = (argv: string[], io: { stdin: PassThrough; stdout: PassThrough; stderr: Writable; env: NodeJS.ProcessEnv }) => Promise<number>;
 
 export function localTransport(stderr: Writable, env: NodeJS.ProcessEnv, loadServer: () => Promise<ServerEntry>): Transport {
   return {
     label: 'local',
-    run(args) {
+    run(args, options: RunOptions = {}) {
       const stdin = new PassThrough();
       const stdout = new PassThrough();
       // The server writes its ERROR lines here as a remote barman would on ssh's stderr.
-      const serverStderr = teeStderr(stderr);
+      const serverStderr = teeStderr(stderr, { hold: options.holdStderr === true });
       const done: Promise<RemoteExit> = loadServer()
         .then((server) => server([...args], { stdin, stdout, stderr: serverStderr.writable, env }))
         .then((status): RemoteExit => ({ status, ...withTail(serverStderr.tail()) }))
@@ -35,6 +35,7 @@ export function localTransport(stderr: Writable, env: NodeJS.ProcessEnv, loadSer
           stdin.destroy();
           stdout.destroy();
         },
+        releaseStderr: (show) => serverStderr.release(show),
       };
       return command;
     },

@@ -9,7 +9,7 @@ import { UsageError } from '../errors.js';
 import { barmanCommand } from './barman-command.js';
 import { quoteCommand } from './quote.js';
 import { teeStderr, withTail } from './stderr-tail.js';
-import type { RemoteCommand, RemoteExit, Transport } from './transport.js';
+import type { RemoteCommand, RemoteExit, RunOptions, Transport } from './transport.js';
 
 export interface OpenSshOptions {
   host: string;
@@ -68,9 +68,9 @@ const STDERR_GRACE_MS = 300;
 export function openSshTransport(options: OpenSshOptions): Transport {
   return {
     label: `${options.user}@${options.host}`,
-    run(args) {
+    run(args, runOptions: RunOptions = {}) {
       // The remote side of walship-archive/-restore is always `barman ...` (or walship-server's alias).
-      return runSshCommand(options, barmanCommand(args));
+      return runSshCommand({ ...options, ...runOptions }, barmanCommand(args));
     },
     async close() {
       // A ControlPersist master exits by itself when idle; nothing to release per process.
@@ -78,7 +78,7 @@ export function openSshTransport(options: OpenSshOptions): Transport {
   };
 }
 
-export interface SshRunOptions extends SshTargetOptions {
+export interface SshRunOptions extends SshTargetOptions, RunOptions {
   /** Where ssh's and the remote's stderr go. */
   stderr: Writable;
   /** The ssh program; tests point it at fixtures. */
@@ -94,7 +94,7 @@ export function runSshCommand(options: SshRunOptions, remoteArgv: readonly strin
   const argv = sshArgvFor(options, remoteArgv);
   const label = options.label ?? options.host;
   const child = spawn(options.sshCommand ?? 'ssh', argv, { stdio: ['pipe', 'pipe', 'pipe'], ...(options.env ? { env: options.env } : {}) });
-  const remoteStderr = teeStderr(options.stderr);
+  const remoteStderr = teeStderr(options.stderr, { hold: options.holdStderr === true });
   child.stderr.pipe(remoteStderr.writable);
   // The remote may exit without reading all of stdin (e.g. --test); that EPIPE is not our failure.
   child.stdin.on('error', () => undefined);
@@ -130,5 +130,6 @@ export function runSshCommand(options: SshRunOptions, remoteArgv: readonly strin
       remoteStderr.mute();
       child.kill('SIGTERM');
     },
+    releaseStderr: (show) => remoteStderr.release(show),
   };
 }

@@ -30,14 +30,26 @@ const NOT_AVAILABLE_STATUS = 1;
 /** Barman 3.4 appends the ssh client's address to its not-found line when called over ssh. */
 const SSH_HOST_SUFFIX = /^ \(SSH host: [^)]*\)$/;
 
+/** Which "not available" answer get-wal gave: the routine one, or a configuration worth showing. */
+export type NotAvailableAnswer = 'wal-not-found' | 'unknown-server';
+
 /**
  * Did get-wal answer "not available": status 1 AND, on its stderr, Barman's line saying the WAL file
  * is not in the archive (when `walName` is given) or that the server is unknown? Barman exits 1 for
  * a corrupt stored file or a broken configuration as well, and PostgreSQL reads our exit 1 as "not
  * in the archive" (it may end recovery there), so the status alone never suffices.
  */
-export function isNotAvailable(exit: RemoteExit, serverName: string, walName?: string): boolean {
-  if (exit.status !== NOT_AVAILABLE_STATUS || exit.stderrTail === undefined) return false;
-  const answers = [unknownServerMessage(serverName), ...(walName === undefined ? [] : [walNotFoundMessage(walName, serverName)])].map((m) => `ERROR: ${m}`);
-  return exit.stderrTail.split('\n').some((line) => answers.some((answer) => line === answer || (line.startsWith(answer) && SSH_HOST_SUFFIX.test(line.slice(answer.length)))));
+export function notAvailableAnswer(exit: RemoteExit, serverName: string, walName?: string): NotAvailableAnswer | undefined {
+  if (exit.status !== NOT_AVAILABLE_STATUS || exit.stderrTail === undefined) return undefined;
+  const lines = exit.stderrTail.split('\n');
+  const said = (message: string): boolean => {
+    const answer = `ERROR: ${message}`;
+    return lines.some((line) => line === answer || (line.startsWith(answer) && SSH_HOST_SUFFIX.test(line.slice(answer.length))));
+  };
+  if (walName !== undefined && said(walNotFoundMessage(walName, serverName))) return 'wal-not-found';
+  return said(unknownServerMessage(serverName)) ? 'unknown-server' : undefined;
 }
+
+/** notAvailableAnswer as a yes/no, for callers that treat both answers alike. */
+export const isNotAvailable = (exit: RemoteExit, serverName: string, walName?: string): boolean =>
+  notAvailableAnswer(exit, serverName, walName) !== undefined;

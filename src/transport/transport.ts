@@ -26,17 +26,31 @@ export interface RemoteCommand {
    * remote's stderr is no longer forwarded: its complaints are consequences of ours.
    */
   abort(): void;
+  /**
+   * Only for a command run with `holdStderr`: ends the hold once the caller has read the exit,
+   * printing what the remote said (show) or dropping it. Otherwise (and when called twice) a no-op.
+   */
+  releaseStderr(show: boolean): void;
+}
+
+export interface RunOptions {
+  /**
+   * Hold the remote's stderr back (bounded, see stderr-tail.ts) until releaseStderr(): the caller
+   * decides after the exit whether a routine answer is worth PostgreSQL's log. The tail in `done`
+   * is recorded either way.
+   */
+  holdStderr?: boolean;
 }
 
 export interface Transport {
   /** A label for messages, e.g. `barman@backup` or `local`. */
   readonly label: string;
   /**
-   * Runs `barman <args>` on the archive host. Remote stderr lines are forwarded to our stderr, and
-   * their tail comes back in `done` (RemoteExit.stderrTail).
+   * Runs `barman <args>` on the archive host. Remote stderr lines are forwarded to our stderr (or
+   * held, see RunOptions), and their tail comes back in `done` (RemoteExit.stderrTail).
    * Never throws for remote failures: they arrive through `done`.
    */
-  run(args: readonly string[]): RemoteCommand;
+  run(args: readonly string[], options?: RunOptions): RemoteCommand;
   /** Releases shared resources (a reused connection); safe to call more than once. */
   close(): Promise<void>;
 }

@@ -57,6 +57,8 @@ export function scriptedTransport(answer: (args: readonly string[]) => Answer): 
           aborted = true;
           stdout.destroy();
         },
+        // Its stderr is only ever a tail (never printed): nothing is held.
+        releaseStderr: () => undefined,
       };
     },
     async close() {},

@@ -79,10 +79,20 @@ export async function ownerAndMode(path: string): Promise<{ uid: number; mode: n
 
 /**
  * The namespace below a spool or batch base (issue 8 decisions D1, unchanged format):
- * `<user>@<host>[_port]/<server>[+first 8 hex of sha256(CONFIG)]`. The tests' names need no escaping.
+ * `<user>@<host>[_port]/<server>[+first 8 hex of sha256(CONFIG)]`, and for the restore spool
+ * `.<system identifier>-<first 8 hex of sha256(data dir)>` after it. The tests' names need no escaping.
  */
-export function namespaceOf(user: string, host: string, server: string, config: string | undefined): { host: string; server: string } {
+export function namespaceOf(
+  user: string,
+  host: string,
+  server: string,
+  config: string | undefined,
+  cluster?: { systemIdentifier: bigint; dataDir: string },
+): { host: string; server: string } {
   if (!/^[A-Za-z0-9_-]+$/.test(user + host + server)) throw new Error('namespaceOf: names that need escaping');
-  const suffix = config === undefined ? '' : `+${createHash('sha256').update(config).digest('hex').slice(0, 8)}`;
-  return { host: `${user}@${host}`, server: `${server}${suffix}` };
+  const hash8 = (text: string): string => createHash('sha256').update(text).digest('hex').slice(0, 8);
+  const suffix = config === undefined ? '' : `+${hash8(config)}`;
+  // The restore spool adds the recovering cluster (issue 10): `.<system identifier>-<hash of the data dir's real path>`.
+  const clusterPart = cluster === undefined ? '' : `.${cluster.systemIdentifier}-${hash8(cluster.dataDir)}`;
+  return { host: `${user}@${host}`, server: `${server}${suffix}${clusterPart}` };
 }

@@ -13,7 +13,8 @@ import { binPath, describeRun, repoRoot, run, type RunResult } from '../helpers/
 import { startSshd, type Sshd } from '../helpers/sshd.js';
 import { ARCHIVE_USER, ensureUser, PG_USER, type SystemUser } from '../helpers/users.js';
 import { prefetchLog } from '../fixtures/restore/spool-log.js';
-import { makeSegment, MiB } from '../fixtures/restore/segments.js';
+import { FIXTURE_SYSTEM_IDENTIFIER, makeSegment, MiB } from '../fixtures/restore/segments.js';
+import { makeDataDir, pgControlNaming } from '../fixtures/sysid.js';
 import { pgDestDir } from '../fixtures/restore/wals.js';
 
 const ABORTED = 'The operation was aborted';
@@ -83,10 +84,12 @@ describe('the spool on a full filesystem (20 MiB tmpfs: one segment fits, four d
   it('with -p 4 every restore still delivers the right bytes; prefetch failures only in the log, which names ENOSPC', async () => {
     const spool = await smallTmpfs('spool', '20m', pg);
     const dir = await pgDestDir(work, 'spool-full');
+    // restore_command's cwd: a data directory of the fixtures' cluster (without pg_control, -p uses no spool, issue 10).
+    const dataDir = await makeDataDir(work, 'cwd', pgControlNaming(FIXTURE_SYSTEM_IDENTIFIER));
     for (const name of NAMES.slice(0, 6)) {
       const r = await run(
         [binPath('walship-restore'), '--transport', 'local', '-c', configPath, '-p', '4', '--spool-dir', spool, 'archive-host', 'pg', name, `${dir}/RECOVERYXLOG`],
-        { user: PG_USER },
+        { user: PG_USER, cwd: dataDir },
       );
       expect(r.code, describeRun(r)).toBe(0);
       expect(r.stderr).not.toContain(ABORTED);

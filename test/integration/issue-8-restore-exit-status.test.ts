@@ -24,6 +24,8 @@ const CORRUPT: Record<CorruptKind, string> = {
 const ABSENT = '0000000100000000000000F0';
 const KINDS: CorruptKind[] = ['gzip', 'bzip2', 'zstd'];
 const NOT_FOUND = (name: string, server: string): string => `ERROR: WAL file '${name}' not found in server '${server}'`;
+/** walship-restore's own line for Barman's not-found answer (issue 10: a routine answer writes no ERROR into PostgreSQL's log). */
+const NOT_IN_ARCHIVE = (name: string, server: string): string => `NOTE: WAL file '${name}' is not in the archive of server '${server}'`;
 
 let sshd: Sshd | undefined;
 let work = '';
@@ -141,10 +143,11 @@ describe.each(['local', 'ssh'] as const)('walship-restore against walship-server
     expect(errorLines(r), describeRun(r)).not.toEqual([]);
   });
 
-  it('a segment really absent from the archive: exit 1 with the not-found ERROR line', async () => {
+  it('a segment really absent from the archive: exit 1 with one NOTE line, no ERROR line (issue 10)', async () => {
     const r = await restoreNothingDelivered(route, 'pg', ABSENT);
     expect(r.code, describeRun(r)).toBe(1);
-    expect(r.stderr).toContain(`${NOT_FOUND(ABSENT, 'pg')}\n`);
+    expect(r.stderr).toContain(`${NOT_IN_ARCHIVE(ABSENT, 'pg')}\n`);
+    expect(r.stderr).not.toMatch(/^ERROR:/m);
   });
 
   it('an unknown server: exit 1 with the unknown-server ERROR line', async () => {
@@ -199,10 +202,11 @@ describe('walship-restore against Debian barman get-wal 3.4 over ssh', () => {
     expect(r.stderr).not.toContain(NOT_FOUND(CORRUPT.gzip, 'pg'));
   });
 
-  it('a segment really absent: exit 1, nothing delivered', async () => {
+  it('a segment really absent: exit 1, nothing delivered, one NOTE line and no ERROR line (issue 10)', async () => {
     const r = await restoreNothingDelivered('barman', 'pg', ABSENT);
     expect(r.code, describeRun(r)).toBe(1);
-    expect(r.stderr).toContain(NOT_FOUND(ABSENT, 'pg'));
+    expect(r.stderr).toContain(`${NOT_IN_ARCHIVE(ABSENT, 'pg')}\n`);
+    expect(r.stderr).not.toMatch(/^ERROR:/m);
   });
 
   it('a good segment is delivered byte for byte (barman serves this archive)', async () => {

@@ -11,11 +11,14 @@ import { startSshd, type Sshd } from '../helpers/sshd.js';
 import { BARMAN_USER, PG_USER } from '../helpers/users.js';
 import { makeRealSegments, type RealSegments } from '../fixtures/restore/real-segments.js';
 import { pgDestDir, storeInWals } from '../fixtures/restore/wals.js';
+import { makeDataDir, pgControlNaming } from '../fixtures/sysid.js';
 
 let sshd: Sshd | undefined;
 let segments: RealSegments;
 let configPath = '';
 let work = '';
+/** restore_command's cwd: a data directory whose pg_control names the segments' cluster (without one, -p uses no spool, issue 10). */
+let dataDir = '';
 
 beforeAll(async () => {
   requireIntegration(['root', 'sshd', 'postgres', 'barman']);
@@ -26,6 +29,7 @@ beforeAll(async () => {
   configPath = config.configPath;
   // Archive the segments where barman's get-wal looks: wals/<hash>/<name>, owned by barman.
   await storeInWals(config.barmanHome, 'pg', segments, BARMAN_USER);
+  dataDir = await makeDataDir(work, 'cwd', pgControlNaming(segments.bytes.get(segments.names[0]!)!.readBigUInt64LE(24)));
 }, 300_000);
 
 afterAll(async () => {
@@ -35,7 +39,7 @@ afterAll(async () => {
 const destDir = (tag: string): Promise<string> => pgDestDir(work, tag);
 
 const restore = (flags: string[], name: string, dest: string) =>
-  run([binPath('walship-restore'), '-U', BARMAN_USER, '-c', configPath, ...flags, sshd!.host, 'pg', name, dest], { user: PG_USER });
+  run([binPath('walship-restore'), '-U', BARMAN_USER, '-c', configPath, ...flags, sshd!.host, 'pg', name, dest], { user: PG_USER, cwd: dataDir });
 
 describe('walship-restore against Debian barman get-wal 3.4 over ssh', () => {
   it.each([
@@ -69,11 +73,12 @@ describe('walship-restore against Debian barman get-wal 3.4 over ssh', () => {
     expect(prefetched.length, log).toBeGreaterThanOrEqual(1);
   });
 
-  it('a segment that is not in the archive: exit 1, WAL_DEST not created', async () => {
+  it('a segment that is not in the archive: exit 1, WAL_DEST not created, one NOTE and no ERROR line (issue 10)', async () => {
     const dir = await destDir('missing');
     const r = await restore([], '0000000100000000000000F0', `${dir}/RECOVERYXLOG`);
     expect(r.code, describeRun(r)).toBe(1);
-    expect(r.stderr).toContain("WAL file '0000000100000000000000F0' not found in server 'pg'");
+    expect(r.stderr).toContain("NOTE: WAL file '0000000100000000000000F0' is not in the archive of server 'pg'");
+    expect(r.stderr).not.toContain('ERROR:');
     expect(await readdir(dir)).toEqual([]);
   });
 

@@ -14,6 +14,7 @@ import { startSshd, type Sshd } from '../helpers/sshd.js';
 import { ARCHIVE_USER, ensureUser, loginEnv, PG_USER } from '../helpers/users.js';
 import { makeRealSegments, type RealSegments } from '../fixtures/restore/real-segments.js';
 import { pgDestDir, storeInWals } from '../fixtures/restore/wals.js';
+import { makeDataDir, pgControlNaming } from '../fixtures/sysid.js';
 
 const FIXTURES = `${repoRoot}/test/fixtures/restore`;
 const USER_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
@@ -33,6 +34,7 @@ beforeAll(async () => {
   const config = await writeBarmanConfig({ dir: work, servers: [{ name: 'pg' }], owner: ARCHIVE_USER });
   configPath = config.configPath;
   hashDir = await storeInWals(config.barmanHome, 'pg', segments, ARCHIVE_USER);
+  dataDir = await makeDataDir(work, 'cwd', pgControlNaming(segments.bytes.get(segments.names[0]!)!.readBigUInt64LE(24)));
 }, 300_000);
 
 afterAll(async () => {
@@ -44,8 +46,11 @@ const destDir = (tag: string): Promise<string> => pgDestDir(work, tag);
 const restoreArgv = (flags: string[], server: string, name: string, dest: string): string[] =>
   [binPath('walship-restore'), '-U', ARCHIVE_USER, '-c', configPath, ...flags, sshd!.host, server, name, dest];
 
+/** restore_command's cwd: a data directory whose pg_control names the segments' cluster (without one, -p uses no spool, issue 10). */
+let dataDir = '';
+
 const restore = (flags: string[], name: string, dest: string, env: Record<string, string> = {}) =>
-  run(restoreArgv(flags, 'pg', name, dest), { user: PG_USER, env });
+  run(restoreArgv(flags, 'pg', name, dest), { user: PG_USER, env, cwd: dataDir });
 
 /** Stores `bytes` under `name` in the archive (for corrupt-file cases), owned by the archive user. */
 async function storeRaw(name: string, bytes: Buffer): Promise<void> {
@@ -58,7 +63,7 @@ async function storeRaw(name: string, bytes: Buffer): Promise<void> {
 async function startRestore(flags: string[], name: string, dest: string) {
   const user = await ensureUser(PG_USER);
   const child = spawn(restoreArgv(flags, 'pg', name, dest)[0]!, restoreArgv(flags, 'pg', name, dest).slice(1), {
-    uid: user.uid, gid: user.gid, env: loginEnv(user), cwd: user.home, stdio: 'ignore',
+    uid: user.uid, gid: user.gid, env: loginEnv(user), cwd: dataDir, stdio: 'ignore',
   });
   const exit = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
   return { child, exit };

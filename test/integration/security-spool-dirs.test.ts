@@ -4,7 +4,7 @@
 // archive's bytes, never writes into the other account's directories, and says so with a WARNING
 // (decisions D1 in the issue: a refused spool means "no spool", never a failed restore).
 import { spawn, type ChildProcess } from 'node:child_process';
-import { chmod, chown, lchown, readFile, readdir, rm, symlink, writeFile } from 'node:fs/promises';
+import { chmod, chown, lchown, readFile, readdir, realpath, rm, symlink, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeBarmanConfig } from '../helpers/barman.js';
@@ -26,6 +26,7 @@ import { startSshd, type Sshd } from '../helpers/sshd.js';
 import { ARCHIVE_USER, ATTACKER_USER, ensureUser, loginEnv, PG_USER, type SystemUser } from '../helpers/users.js';
 import { makeRealSegments, type RealSegments } from '../fixtures/restore/real-segments.js';
 import { makeSegment } from '../fixtures/restore/segments.js';
+import { makeDataDir, pgControlNaming } from '../fixtures/sysid.js';
 import { pgDestDir, storeInWals } from '../fixtures/restore/wals.js';
 
 /** A system identifier no real test cluster has: the planted segments are "another cluster's". */
@@ -41,6 +42,8 @@ let attacker: SystemUser;
 let configPath = '';
 let work = '';
 let ns = { host: '', server: '' };
+/** restore_command's cwd: a data directory whose pg_control names the segments' cluster (without one, no spool is used, issue 10). */
+let dataDir = '';
 let attackerLoop: ChildProcess | undefined;
 
 const names = (): string[] => segments.names;
@@ -58,7 +61,9 @@ beforeAll(async () => {
   const config = await writeBarmanConfig({ dir: work, servers: [{ name: 'pg' }], owner: ARCHIVE_USER });
   configPath = config.configPath;
   await storeInWals(config.barmanHome, 'pg', segments, ARCHIVE_USER);
-  ns = namespaceOf(ARCHIVE_USER, sshd.host, 'pg', configPath);
+  const systemIdentifier = archived(names()[0]!).readBigUInt64LE(24);
+  dataDir = await realpath(await makeDataDir(work, 'cwd', pgControlNaming(systemIdentifier)));
+  ns = namespaceOf(ARCHIVE_USER, sshd.host, 'pg', configPath, { systemIdentifier, dataDir });
 }, 300_000);
 
 afterAll(async () => {
@@ -75,7 +80,21 @@ afterAll(async () => {
 });
 
 const restore = (flags: string[], name: string, dest: string, env: Record<string, string> = {}): Promise<RunResult> =>
-  run([binPath('walship-restore'), '-U', ARCHIVE_USER, '-c', configPath, ...flags, sshd!.host, 'pg', name, dest], { user: PG_USER, env });
+  run([binPath('walship-restore'), '-U', ARCHIVE_USER, '-c', configPath, ...flags, sshd!.host, 'pg', name, dest], { user: PG_USER, env, cwd: dataDir });
+
+/**
+ * A prefetched segment's bytes, read while its worker still runs: once idle, the worker removes what
+ * nobody claimed, since this stand-in data directory is not recovering (issue 10).
+ */
+async function prefetched(path: string): Promise<Buffer> {
+  const deadline = Date.now() + 20_000;
+  for (;;) {
+    const bytes = await readFile(path).catch(() => undefined);
+    if (bytes !== undefined) return bytes;
+    if (Date.now() > deadline) throw new Error(`${path} was never prefetched`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
 
 /** A restore with prefetch (-p 4) into spoolDir, then a wait until its prefetch worker (if any) is gone. */
 async function restoreWithSpool(spoolDir: string, name: string, tag: string): Promise<{ r: RunResult; dest: string }> {
@@ -102,14 +121,18 @@ describe('a shared world-writable parent (mode 1777, like /var/tmp)', () => {
   it('a spool directory walship-restore creates itself there is private (0700, its own) and used for prefetching', async () => {
     const parent = await makeSharedParent(work, 'shared-own', 0o1777);
     const spool = `${parent}/walrestore`;
-    const { r, dest } = await restoreWithSpool(spool, names()[0]!, 'own');
+    const dest = `${await pgDestDir(work, 'own')}/RECOVERYXLOG`;
+    const r = await restore(['-p', '4', '--spool-dir', spool], names()[0]!, dest);
+    const next = names()[1]!;
+    expect(sha256(await prefetched(`${spool}/${ns.host}/${ns.server}/${next}`)), `prefetched ${next}`).toBe(sha256(archived(next)));
+    await waitForPgProcesses(configPath);
     await expectDeliveredFromArchive(r, dest, names()[0]!);
     expect(warningLines(r.stderr)).toEqual([]);
     for (const dir of [spool, `${spool}/${ns.host}`, `${spool}/${ns.host}/${ns.server}`]) {
       expect(await ownerAndMode(dir), dir).toEqual({ uid: pgUser.uid, mode: 0o700, kind: 'dir' });
     }
-    const next = names()[1]!;
-    expect(sha256(await readFile(`${spool}/${ns.host}/${ns.server}/${next}`)), `prefetched ${next}`).toBe(sha256(archived(next)));
+    // Recovery is not going on here, so the idle worker removed what nobody claimed (issue 10).
+    expect((await readdir(`${spool}/${ns.host}/${ns.server}`)).filter((entry) => /^[0-9A-F]{24}$/.test(entry))).toEqual([]);
   });
 
   it("a symlink planted at the spool path by another user is never followed: the segment comes from the archive, a WARNING names the path, and nothing is created in the other user's directory", async () => {
@@ -277,6 +300,9 @@ describe('defaults', () => {
     const dest = `${await pgDestDir(work, 'defaults')}/RECOVERYXLOG`;
     const name = names()[5]!;
     const r = await restore(['-p', '4'], name, dest, { HOME: decoy });
+    const spool = `${home}/.walship/spool`;
+    const next = names()[6]!;
+    expect(sha256(await prefetched(`${spool}/${ns.host}/${ns.server}/${next}`)), `prefetched ${next}`).toBe(sha256(archived(next)));
     await waitForPgProcesses(configPath);
     await expectDeliveredFromArchive(r, dest, name);
     expect(warningLines(r.stderr)).toEqual([]);
@@ -285,12 +311,9 @@ describe('defaults', () => {
     expect(walshipDir.uid).toBe(pgUser.uid);
     expect(walshipDir.kind).toBe('dir');
     expect(walshipDir.mode & 0o022, '~/.walship writable by group or others').toBe(0);
-    const spool = `${home}/.walship/spool`;
     for (const dir of [spool, `${spool}/${ns.host}`, `${spool}/${ns.host}/${ns.server}`]) {
       expect(await ownerAndMode(dir), dir).toEqual({ uid: pgUser.uid, mode: 0o700, kind: 'dir' });
     }
-    const next = names()[6]!;
-    expect(sha256(await readFile(`${spool}/${ns.host}/${ns.server}/${next}`)), `prefetched ${next}`).toBe(sha256(archived(next)));
     await expect(readdir(`/var/tmp/walrestore/${ns.host}`), 'the old shared default').rejects.toMatchObject({ code: 'ENOENT' });
   });
 });

@@ -39,8 +39,8 @@ export function startFetch(transport: Transport, options: GetWalCall, slot: Slot
   // A transport that remembers its one command, so abort() can kill it mid-stream.
   const tracked: Transport = {
     label: transport.label,
-    run(args) {
-      command = transport.run(args);
+    run(args, runOptions) {
+      command = transport.run(args, runOptions);
       if (aborted) command.abort();
       return command;
     },

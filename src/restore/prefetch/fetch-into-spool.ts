@@ -33,6 +33,7 @@ export async function fetchIntoSpool(ctx: PrefetchContext, wal: WalName): Promis
       return 'failed';
     }
     try {
+      await ctx.own?.remember(wal.name, result.temp.path);
       await publishReplacing(result.temp);
     } catch (error) {
       await discardTemp(result.temp);

@@ -3,8 +3,10 @@
 // fetches already running (they finish, or skip themselves once consumed), but only when the
 // window ahead has run low, since every plan is one more ssh round trip. The worker lingers
 // briefly when idle (so a steady recovery keeps one worker instead of starting one per segment),
-// then stops; after releasing the lock it looks once more, because a restore that saw the lock
-// still held started no worker of its own.
+// longer while it holds segments it spooled that recovery may still ask for (a slow replay), then
+// stops and removes those nobody claimed (issue 10: they would otherwise stay until a later call
+// swept them, or for 30 minutes); after releasing the lock it looks once more, because a restore
+// that saw the lock still held started no worker of its own.
 
 export interface PipelineSteps<Request> {
   acquire(): Promise<{ release(): Promise<void> } | undefined>;
@@ -18,6 +20,10 @@ export interface PipelineSteps<Request> {
   fetch(name: string): Promise<void>;
   sleep(ms: number): Promise<void>;
   now(): number;
+  /** Should an idle worker stay on (up to holdMs)? True while it holds unclaimed segments and recovery goes on. */
+  lingers?(): Promise<boolean>;
+  /** Under the lock, as an idle worker stops: removes the segments it spooled that nobody claimed. */
+  sweep?(): Promise<void>;
 }
 
 export interface PipelineLimits {
@@ -26,11 +32,14 @@ export interface PipelineLimits {
   pollMs: number;
   /** How long an idle worker waits for a newer request before it stops. */
   idleMs: number;
+  /** How long it waits instead while lingers() says so; default idleMs. */
+  holdMs?: number;
   /** A worker's lifetime; the next restore starts a fresh one. */
   maxMs: number;
 }
 
-export const PIPELINE_LIMITS: Omit<PipelineLimits, 'jobs'> = { pollMs: 100, idleMs: 3_000, maxMs: 3_600_000 };
+/** holdMs: far longer than replaying one segment takes, short enough that nothing outlives a recovery for long. */
+export const PIPELINE_LIMITS: Omit<PipelineLimits, 'jobs'> = { pollMs: 100, idleMs: 3_000, holdMs: 30_000, maxMs: 3_600_000 };
 
 export interface PipelineReport {
   plans: number;
@@ -89,7 +98,19 @@ async function drive<Request>(
         });
       inflight.set(name, running);
     }
-    if (inflight.size === 0 && (steps.now() - lastActivity >= limits.idleMs || steps.now() >= deadline)) return seen;
+    if (inflight.size === 0 && (steps.now() >= deadline || (await stopsIdle(steps, limits, steps.now() - lastActivity)))) return seen;
     await Promise.race([...inflight.values(), steps.sleep(limits.pollMs)]);
   }
+}
+
+/**
+ * Idle long enough to stop? Past idleMs, unless lingers() asks to stay until holdMs. Stopping idle
+ * sweeps first: nobody else will ask for what this worker spooled (a lifetime's end does not sweep:
+ * the next worker plans on from the same request and finds those segments still useful).
+ */
+async function stopsIdle<Request>(steps: PipelineSteps<Request>, limits: PipelineLimits, idle: number): Promise<boolean> {
+  if (idle < limits.idleMs) return false;
+  if (idle < (limits.holdMs ?? limits.idleMs) && (await steps.lingers?.())) return false;
+  await steps.sweep?.();
+  return true;
 }

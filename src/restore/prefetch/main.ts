@@ -1,7 +1,7 @@
 // Entry point of the detached prefetch worker: takes the namespace lock, runs the prefetch pipeline,
 // and logs to <spool>/.prefetch.log (nobody reads its stderr).
 
-import { createWriteStream } from 'node:fs';
+import { createWriteStream, existsSync } from 'node:fs';
 import { stat, truncate } from 'node:fs/promises';
 import { join } from 'node:path';
 import { runWorker } from '../../cli/run-main.js';
@@ -10,13 +10,22 @@ import { requireWalName } from '../../wal/name.js';
 import { cleanupTempsOnSignal } from '../interrupt.js';
 import { loadServerMain } from '../../server/in-process.js';
 import { transportFromOptions } from '../../transport/select.js';
+import { POSTMASTER_PID_FILE } from '../../agent/layout.js';
+import { isRecovering } from '../agent/recovery-state.js';
 import { fetchIntoSpool } from './fetch-into-spool.js';
-import { jobSystemIdentifier, parsePrefetchJob } from './job.js';
+import { ownSegments } from './own-segments.js';
+import { jobCluster, parsePrefetchJob } from './job.js';
 import { acquirePrefetchLock } from './lock.js';
 import { PIPELINE_LIMITS, runPrefetchPipeline } from './loop.js';
 import { needsPlan, planPrefetch } from './plan.js';
 import { readPrefetchRequest, requestKey } from './request.js';
 import { recheckSpool, spoolNamespace } from './spool.js';
+
+/**
+ * Recovery in the data directory has ended (no standby.signal / recovery.signal) or its postmaster
+ * is gone (no postmaster.pid): nobody will ask for what is spooled, so an idle worker need not wait.
+ */
+const recoveryOver = (dataDir: string): boolean => !isRecovering(dataDir) || !existsSync(join(dataDir, POSTMASTER_PID_FILE));
 
 /** The log is for humans debugging a standby; cut it rather than let it grow without end. */
 const LOG_LIMIT = 1024 * 1024;
@@ -24,7 +33,8 @@ const LOG_LIMIT = 1024 * 1024;
 async function main(): Promise<void> {
   const job = parsePrefetchJob(process.argv[2]);
   // The restore checked the spool before starting us; check again before writing anything there.
-  const spool = { ...(await recheckSpool(job.spoolDir, spoolNamespace(job))), systemIdentifier: jobSystemIdentifier(job) };
+  const cluster = jobCluster(job);
+  const spool = { ...(await recheckSpool(job.spoolDir, spoolNamespace(job, cluster))), systemIdentifier: cluster.systemIdentifier };
   const logPath = join(spool.dir, '.prefetch.log');
   if (((await stat(logPath).catch(() => undefined))?.size ?? 0) > LOG_LIMIT) await truncate(logPath, 0);
   const logStream = createWriteStream(logPath, { flags: 'a', mode: 0o600 });
@@ -33,7 +43,8 @@ async function main(): Promise<void> {
   };
   cleanupTempsOnSignal(() => [spool.dir]);
   const transport = transportFromOptions(job, logStream, process.env, loadServerMain);
-  const ctx = { transport, options: job, spool, log };
+  const own = ownSegments(spool.dir);
+  const ctx = { transport, options: job, spool, log, own };
   try {
     const report = await runPrefetchPipeline(
       {
@@ -51,6 +62,11 @@ async function main(): Promise<void> {
         },
         sleep: delay,
         now: Date.now,
+        lingers: async () => !recoveryOver(cluster.dataDir) && (await own.unclaimed()).length > 0,
+        sweep: async () => {
+          const removed = await own.sweep();
+          if (removed.length > 0) log(`idle: removed ${removed.length} spooled segments nobody claimed: ${removed.join(' ')}`);
+        },
       },
       { jobs: job.jobs, ...PIPELINE_LIMITS },
     );

@@ -1,6 +1,8 @@
-// The prefetch spool: one private directory per (ssh user, Barman host, port, config, server), so
-// clusters restoring from different servers never see each other's segments. Only complete,
-// verified segments ever carry a WAL name here; everything in flight has a temp name.
+// The prefetch spool: one private directory per (ssh user, Barman host, port, config, server) and
+// recovering data directory, so clusters restoring from different servers, and two members of one
+// cluster on one host (same server, same system identifier), never see or claim each other's
+// segments (issue 10). Only complete, verified segments ever carry a WAL name here; everything in
+// flight has a temp name.
 
 import type { Stats } from 'node:fs';
 import { lstat, readdir, unlink } from 'node:fs/promises';
@@ -8,7 +10,7 @@ import { join } from 'node:path';
 import { isTempName, tempOwnerPid } from '../../durable/durable-write.js';
 import { isProcessAlive } from '../../durable/process-alive.js';
 import { openPrivateDir } from '../../durable/private-dir.js';
-import { archiveHostNamespace } from '../../transport/namespace.js';
+import { archiveHostNamespace, shortHash, type ArchiveHostKey } from '../../transport/namespace.js';
 import { compareWalNames, parseWalName, type WalName } from '../../wal/name.js';
 
 export interface Spool {
@@ -24,8 +26,21 @@ export interface Spool {
 /** Creates (if needed) and checks the namespace directory: see openPrivateDir. */
 export const openSpool = async (spoolDir: string, namespace: string): Promise<Spool> => openPrivateDir(spoolDir, namespace);
 
-/** e.g. `barman@backup.example_22/pg` or, with -c, `barman@backup.example/pg+1a2b3c4d`. */
-export const spoolNamespace = archiveHostNamespace;
+/** The recovering cluster a spool belongs to: PostgreSQL's cwd and its global/pg_control. */
+export interface SpoolCluster {
+  systemIdentifier: bigint;
+  /** The data directory's real path. */
+  dataDir: string;
+}
+
+/**
+ * The archive host's namespace (namespace.ts) plus the cluster: e.g.
+ * `barman@backup%2Eexample_22/pg.7301234567890123456-1a2b3c4d`. The system identifier keeps a
+ * re-initialised cluster at the same path apart, the data directory's hash two members of one
+ * cluster (they share the identifier). A '.' never occurs in an encoded server name.
+ */
+export const spoolNamespace = (key: ArchiveHostKey, cluster: SpoolCluster): string =>
+  `${archiveHostNamespace(key)}.${cluster.systemIdentifier}-${shortHash(cluster.dataDir)}`;
 
 /**
  * The prefetch worker's own check of the namespace directory a restore handed it (`<base>/<namespace>`):

@@ -72,11 +72,23 @@ describe('walship-restore exit statuses', () => {
     expect(await readdir(destDir)).toEqual(['RECOVERYXLOG']);
   });
 
-  it('1: a segment not in the archive; WAL_DEST is not created', async () => {
+  it('1: a segment not in the archive; WAL_DEST is not created; one NOTE, no ERROR line (issue 10)', async () => {
     const r = await restore([...local(), 'backup', 'pg', '000000010000000000000009', dest]);
     expect(r.status).toBe(1);
-    expect(r.stderr).toBe("ERROR: WAL file '000000010000000000000009' not found in server 'pg'\n");
+    expect(r.stderr).toBe("NOTE: WAL file '000000010000000000000009' is not in the archive of server 'pg'\n");
     expect(await readdir(destDir)).toEqual([]);
+  });
+
+  it('1: a .history probe not in the archive prints nothing at all (issue 10: PostgreSQL probes the next timeline all the time)', async () => {
+    const r = await restore([...local(), 'backup', 'pg', '0000000A.history', join(destDir, 'RECOVERYHISTORY')]);
+    expect(r).toMatchObject({ status: 1, stderr: '' });
+    expect(await readdir(destDir)).toEqual([]);
+  });
+
+  it('1: with --async a segment not in the archive (a direct fetch) also gives one NOTE and no ERROR line', async () => {
+    const r = await restore([...local('--async'), 'backup', 'pg', '000000010000000000000009', dest]);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toBe("NOTE: WAL file '000000010000000000000009' is not in the archive of server 'pg'\n");
   });
 
   it('1: an unknown server (the remote answers 1)', async () => {

@@ -43,12 +43,12 @@ describe('fetchVerified', () => {
   });
 
   it("reports Barman's not-found answer (status 1 and its ERROR line) as a result and leaves no file", async () => {
-    expect(await fetchWith(() => ({ status: 1, stderr: NOT_FOUND }))).toEqual({ kind: 'not-available' });
+    expect(await fetchWith(() => ({ status: 1, stderr: NOT_FOUND }))).toEqual({ kind: 'not-available', answer: 'wal-not-found' });
     expect(await readdir(dir)).toEqual([]);
   });
 
   it('reports not-found even with -z, where gunzip calls the empty stream cut', async () => {
-    expect(await fetchWith(() => ({ status: 1, stderr: NOT_FOUND }), 'gzip')).toEqual({ kind: 'not-available' });
+    expect(await fetchWith(() => ({ status: 1, stderr: NOT_FOUND }), 'gzip')).toEqual({ kind: 'not-available', answer: 'wal-not-found' });
     expect(await readdir(dir)).toEqual([]);
   });
 

@@ -36,7 +36,7 @@ describe('restoreForRewind', () => {
     const { dataDir } = await makeDataDir();
     const dest = join(dataDir, 'pg_wal', N);
     const options = parseRestoreArgs(['--async', '--transport', 'local', '-c', archive.configPath, 'local', 'pg', N, dest], { stdout: new PassThrough() })!;
-    const run = () => restoreForRewind(options, requireWalName(N), dataDir, localTransport(new PassThrough(), {}, async () => serverMain));
+    const run = () => restoreForRewind(options, requireWalName(N), dataDir, localTransport(new PassThrough(), {}, async () => serverMain), () => undefined);
     return { bytes, dataDir, dest, run };
   };
 

@@ -1,7 +1,7 @@
 // The one place a remote exit becomes an error: ssh failing is SshConnectError, a refusal RemoteCommandError.
 import { describe, expect, it } from 'vitest';
 import { RemoteCommandError, SshConnectError } from '../../../src/errors.js';
-import { isNotAvailable, remoteStatus, requireRemoteSuccess } from '../../../src/transport/remote-exit.js';
+import { isNotAvailable, notAvailableAnswer, remoteStatus, requireRemoteSuccess } from '../../../src/transport/remote-exit.js';
 
 const words = { unreachable: (detail: string) => `cannot reach h: ${detail}`, failed: (status: number) => `failed with ${status}` };
 
@@ -66,5 +66,16 @@ describe("isNotAvailable: get-wal's 'not available' answer, never the status alo
   it('without a WAL name (--peek, --test) only "unknown server" counts', () => {
     expect(isNotAvailable({ status: 1, stderrTail: "ERROR: Unknown server 'pg'\n" }, 'pg')).toBe(true);
     expect(isNotAvailable({ status: 1, stderrTail: `${notFound}\n` }, 'pg')).toBe(false);
+  });
+});
+
+describe('notAvailableAnswer: which of the two answers (issue 10: only the routine one is kept out of the log)', () => {
+  const NAME = '000000010000000000000021';
+  it('names the not-found answer and the unknown-server answer apart', () => {
+    expect(notAvailableAnswer({ status: 1, stderrTail: `ERROR: WAL file '${NAME}' not found in server 'pg'\n` }, 'pg', NAME)).toBe('wal-not-found');
+    expect(notAvailableAnswer({ status: 1, stderrTail: `ERROR: WAL file '${NAME}' not found in server 'pg' (SSH host: 10.0.0.5)\n` }, 'pg', NAME)).toBe('wal-not-found');
+    expect(notAvailableAnswer({ status: 1, stderrTail: "ERROR: Unknown server 'pg'\n" }, 'pg', NAME)).toBe('unknown-server');
+    expect(notAvailableAnswer({ status: 1, stderrTail: 'ERROR: Error decompressing WAL\n' }, 'pg', NAME)).toBeUndefined();
+    expect(notAvailableAnswer({ status: 2, stderrTail: `ERROR: WAL file '${NAME}' not found in server 'pg'\n` }, 'pg', NAME)).toBeUndefined();
   });
 });

@@ -137,4 +137,43 @@ describe('runPrefetchPipeline', () => {
     };
     expect(await runPrefetchPipeline(h.steps, limits)).toEqual({ plans: 1, fetches: 2 });
   });
+
+  it('an idle worker sweeps what nobody claimed before it releases the lock (issue 10)', async () => {
+    const h = harness(['A'], { A: ['1'] });
+    h.steps.sweep = async () => void h.events.push('sweep');
+    await runPrefetchPipeline(h.steps, limits);
+    expect(h.events).toEqual(['lock', 'plan A', 'start 1', 'done 1', 'sweep', 'release']);
+  });
+
+  it('stays past idleMs while lingers() says so (unclaimed segments, recovery going on), up to holdMs, then sweeps', async () => {
+    const h = harness(['A'], { A: ['1'] });
+    let asked = 0;
+    h.steps.lingers = async () => (asked++, true);
+    let sweptAt = -1;
+    h.steps.sweep = async () => void (sweptAt = h.steps.now());
+    await runPrefetchPipeline(h.steps, { ...limits, idleMs: 100, holdMs: 1_000 });
+    expect(asked).toBeGreaterThan(1);
+    expect(sweptAt).toBeGreaterThanOrEqual(1_000);
+  });
+
+  it('stops at idleMs when lingers() says recovery is over or nothing is held', async () => {
+    const h = harness(['A'], { A: ['1'] });
+    h.steps.lingers = async () => false;
+    let sweptAt = -1;
+    h.steps.sweep = async () => void (sweptAt = h.steps.now());
+    await runPrefetchPipeline(h.steps, { ...limits, idleMs: 100, holdMs: 1_000 });
+    expect(sweptAt).toBeGreaterThanOrEqual(100);
+    expect(sweptAt).toBeLessThan(1_000);
+  });
+
+  it('does not sweep at the end of its lifetime: the next worker still finds those segments useful', async () => {
+    let n = 0;
+    const h = harness([], {});
+    h.steps.readRequest = async () => `R${n++}`;
+    h.steps.plan = async (request) => [request];
+    h.steps.sweep = async () => void h.events.push('sweep');
+    await runPrefetchPipeline(h.steps, { jobs: 1, pollMs: 5, idleMs: 0, maxMs: 200 });
+    expect(h.events).not.toContain('sweep');
+  });
 });
+

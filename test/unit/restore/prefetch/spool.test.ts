@@ -6,35 +6,54 @@ import { join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { cleanupSpool, inflightSize, openSpool, SPOOL_MAX_AGE_MS, spoolNamespace, type Spool } from '../../../../src/restore/prefetch/spool.js';
 import { tempOwnerPid as tempOwner } from '../../../../src/durable/durable-write.js';
+import type { ArchiveHostKey } from '../../../../src/transport/namespace.js';
 import { requireWalName } from '../../../../src/wal/name.js';
 
-const key = { user: 'barman', barmanHost: 'backup.example', port: undefined, config: undefined, serverName: 'pg' };
+const key: ArchiveHostKey = { user: 'barman', barmanHost: 'backup.example', port: undefined, config: undefined, serverName: 'pg' };
+const cluster = { systemIdentifier: 7301234567890123456n, dataDir: '/srv/pg/node1/data' };
+const ns = (over: Partial<ArchiveHostKey> = {}, of = cluster): string => spoolNamespace({ ...key, ...over }, of);
 let root = '';
 let spool: Spool;
 
 beforeEach(async () => {
   root = await mkdtemp(join(tmpdir(), 'walship-spool-'));
-  spool = await openSpool(join(root, 'spool'), spoolNamespace(key));
+  spool = await openSpool(join(root, 'spool'), ns());
 });
 
 describe('spoolNamespace', () => {
   it('separates servers, hosts, users, ports and configurations', () => {
     const names = new Set([
-      spoolNamespace(key),
-      spoolNamespace({ ...key, serverName: 'pg2' }),
-      spoolNamespace({ ...key, barmanHost: 'other.example' }),
-      spoolNamespace({ ...key, user: 'walship' }),
-      spoolNamespace({ ...key, port: 2222 }),
-      spoolNamespace({ ...key, config: '/etc/barman.conf' }),
+      ns(),
+      ns({ serverName: 'pg2' }),
+      ns({ barmanHost: 'other.example' }),
+      ns({ user: 'walship' }),
+      ns({ port: 2222 }),
+      ns({ config: '/etc/barman.conf' }),
     ]);
     expect(names.size).toBe(6);
-    expect(spoolNamespace(key)).toBe('barman@backup.example/pg'.replace('backup.example', 'backup%2Eexample'));
+    expect(ns()).toMatch(/^barman@backup%2Eexample\/pg\.7301234567890123456-[0-9a-f]{8}$/);
+  });
+
+  it('separates two data directories of one cluster (same server, same system identifier) and two clusters at one path (issue 10)', () => {
+    const names = new Set([
+      ns(),
+      ns({}, { ...cluster, dataDir: '/srv/pg/node2/data' }),
+      ns({}, { ...cluster, systemIdentifier: 7301234567890123457n }),
+    ]);
+    expect(names.size).toBe(3);
+  });
+
+  it('with the local transport names neither an ssh user nor a host: local/<server>[+config] (issue 10)', () => {
+    expect(ns({ transport: 'local' })).toMatch(/^local\/pg\.7301234567890123456-[0-9a-f]{8}$/);
+    expect(ns({ transport: 'local', config: '/etc/barman.conf' })).toMatch(/^local\/pg\+[0-9a-f]{8}\.7301234567890123456-[0-9a-f]{8}$/);
+    expect(ns({ transport: 'local', user: 'x', barmanHost: 'y' })).toBe(ns({ transport: 'local' }));
+    expect(ns({ transport: 'local' })).not.toBe(ns());
   });
 
   it('encodes a host so that it can neither climb out of the spool nor contain a slash', () => {
     for (const host of ['..', '../etc', 'a/b', '.hidden', '[::1]']) {
-      const [first, ...rest] = spoolNamespace({ ...key, barmanHost: host }).split('/');
-      expect(rest).toEqual(['pg']);
+      const [first, ...rest] = ns({ barmanHost: host }).split('/');
+      expect(rest).toEqual([expect.stringMatching(/^pg\./)]);
       expect(first).not.toMatch(/^\.|\//);
     }
   });
@@ -48,12 +67,12 @@ describe('openSpool', () => {
 
   it('refuses a namespace directory that others can write into', async () => {
     await chmod(spool.dir, 0o777);
-    await expect(openSpool(join(root, 'spool'), spoolNamespace(key))).rejects.toThrow(/closed to others/);
+    await expect(openSpool(join(root, 'spool'), ns())).rejects.toThrow(/closed to others/);
   });
 
   it('fails for a spool directory that cannot be created', async () => {
     await writeFile(join(root, 'file'), 'x');
-    await expect(openSpool(join(root, 'file'), spoolNamespace(key))).rejects.toThrow();
+    await expect(openSpool(join(root, 'file'), ns())).rejects.toThrow();
   });
 });
 
