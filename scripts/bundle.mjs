@@ -17,6 +17,7 @@ const entries = {
   restore: 'src/restore/main.ts',
   'prefetch-main': 'src/restore/prefetch/main.ts',
   'archive-agent': 'src/archive/agent/main.ts',
+  'restore-agent': 'src/restore/agent/main.ts',
   server: 'src/server/main.ts',
   'safe-dir': 'src/safe-dir/main.ts',
 };

@@ -204,3 +204,12 @@ export const errnoCode = (value: unknown): string | undefined =>
   value instanceof Error && typeof (value as NodeJS.ErrnoException).code === 'string'
     ? (value as NodeJS.ErrnoException).code
     : undefined;
+
+/**
+ * expire will not remove anything: no base backup label to keep from, a separate archiver (Barman)
+ * owns retention for this server, or another expire holds the server's lock.
+ */
+export class ExpireRefusedError extends WalshipError {
+  override readonly name = 'ExpireRefusedError';
+  override readonly code = 'EXPIRE_REFUSED';
+}

@@ -8,7 +8,7 @@ import { loadServerMain } from '../server/in-process.js';
 import { archiveWal, testArchive } from './archive.js';
 import { archiveAsync } from './async-client.js';
 import { archiveWithBacklog } from './batch.js';
-import { parseArchiveArgs } from './options.js';
+import { CHECK_FLAG, isCheckMode, parseArchiveArgs } from './options.js';
 
 /**
  * Exit statuses (SPEC §1): 0 archived; 3 ssh itself failed; the remote's own status when put-wal
@@ -21,6 +21,10 @@ export const ARCHIVE_EXIT: ExitTable = {
 };
 
 export async function archiveMain(argv: string[], io: CommandIO): Promise<number> {
+  if (isCheckMode(argv)) {
+    const { archiveCheckMain } = await import('./check/cli.js');
+    return archiveCheckMain(argv.filter((arg) => arg !== CHECK_FLAG), io);
+  }
   return guard(io, ARCHIVE_EXIT, async () => {
     const args = parseArchiveArgs(argv, io, { walPathRequired: true });
     if (args === undefined) return 0;

@@ -43,6 +43,10 @@ export interface ParsedArchiveArgs {
   compression: TransferCompression | undefined;
 }
 
+/** `walship-archive --check ...`: a monitoring mode with its own options (src/archive/check/cli.ts). */
+export const CHECK_FLAG = '--check';
+export const isCheckMode = (argv: readonly string[]): boolean => argv.includes(CHECK_FLAG);
+
 export function archiveProgram(io: Pick<CommandIO, 'stdout' | 'invokedAs'>): Command {
   return createProgram(ARCHIVE, io)
     .option('-U, --user <USER>', 'ssh user on the archive host', 'barman')
@@ -61,6 +65,8 @@ export function archiveProgram(io: Pick<CommandIO, 'stdout' | 'invokedAs'>): Com
     .option('--async-wait <SECONDS>', 'with --async: how long a call waits for the agent before shipping itself', numberOption({ min: 0, max: 3600 }), ASYNC_DEFAULTS.asyncWait)
     .option('--jobs <N>', 'with --async: parallel put-wal streams (lanes)', numberOption({ min: 1, max: 16 }), ASYNC_DEFAULTS.jobs)
     .option('--idle-exit <SECONDS>', 'with --async: the agent exits after this long with nothing to ship', numberOption({ min: 1, max: 86400 }), ASYNC_DEFAULTS.idleExit)
+    // Listed for --help only: cli.ts hands an argv holding --check to the check's own program first.
+    .option(CHECK_FLAG, 'check archiving on this PostgreSQL host instead (pg_stat_archiver, .ready backlog, --async agent; Nagios statuses); see --check --help')
     .argument('<BARMAN_HOST>', 'the archive host')
     .argument('<SERVER_NAME>', 'the server name in Barman')
     .argument('[WAL_PATH]', 'the value of %p (not needed with --test)');

@@ -18,10 +18,16 @@ export interface ServerConfig {
   streamingWalsDirectory: string;
   /** walship's own option (SPEC §7): refuse segments of another cluster than the archive's. Default on. */
   checkSystemIdentifier: boolean;
+  /**
+   * walship's own option: a separate archiver (Barman's `barman cron`) moves incoming/ into wals/, so
+   * check reports files left waiting in incoming/ and expire leaves retention to Barman. Default off.
+   */
+  separateArchiver: boolean;
 }
 
 /** Barman ignores options it does not know, so this key is safe in a configuration Barman also reads. */
 export const CHECK_SYSTEM_IDENTIFIER = 'walship_check_system_identifier';
+export const SEPARATE_ARCHIVER = 'walship_separate_archiver';
 
 const GLOBAL = 'barman';
 const SERVER_NAME_RE = /^[A-Za-z0-9_.-]+$/;
@@ -102,6 +108,7 @@ export function serverConfig(doc: IniDocument, name: string): ServerConfig {
   };
   const activeRaw = section.get('active');
   const checkRaw = section.get(CHECK_SYSTEM_IDENTIFIER) ?? global.get(CHECK_SYSTEM_IDENTIFIER);
+  const archiverRaw = section.get(SEPARATE_ARCHIVER) ?? global.get(SEPARATE_ARCHIVER);
   return {
     name,
     active: activeRaw === undefined ? true : parseBoolean(activeRaw, `[${name}] active`),
@@ -111,8 +118,12 @@ export function serverConfig(doc: IniDocument, name: string): ServerConfig {
     errorsDirectory: get('errors_directory'),
     streamingWalsDirectory: get('streaming_wals_directory'),
     checkSystemIdentifier: checkRaw === undefined ? true : parseBoolean(checkRaw, `[${name}] ${CHECK_SYSTEM_IDENTIFIER}`),
+    separateArchiver: archiverRaw === undefined ? false : parseBoolean(archiverRaw, `[${name}] ${SEPARATE_ARCHIVER}`),
   };
 }
+
+/** Every server section's name, in file order (what `check` with no SERVER looks at). */
+export const serverNames = (doc: IniDocument): string[] => [...doc.keys()].filter((name) => name !== GLOBAL);
 
 /** Convenience for the server commands: find, load, resolve. */
 export function resolveServer(configPath: string | undefined, name: string): ServerConfig {

@@ -25,7 +25,9 @@ import { requireWalName, type WalName } from '../wal/name.js';
 import { parseRestoreArgs, type RestoreOptions } from './args.js';
 import { readClusterIdentity } from '../wal/cluster-identity.js';
 import { cleanupTempsOnSignal } from './interrupt.js';
+import { restoreAsync } from './async-client.js';
 import { restoreWal } from './restore.js';
+import { isRecoveryXlogCall, restoreForRewind, rewindDataDir } from './rewind-mode.js';
 import { startPrefetch, openSpoolOrWarn } from './prefetch/start.js';
 import { throttleAfterFailure } from './throttle.js';
 
@@ -61,18 +63,19 @@ export async function restoreMain(argv: string[], io: CommandIO): Promise<number
   } catch (error) {
     return reportError(io, RESTORE_EXIT, error);
   }
-  const status = await guard(io, RESTORE_EXIT, () => runRestore(options, io));
+  const status = await guard(io, RESTORE_EXIT, () => runRestore(options, argv, io));
   await throttleAfterFailure(status, options.sleepSeconds, (line) => say(io, line));
   return status;
 }
 
-async function runRestore(options: RestoreOptions, io: CommandIO): Promise<number> {
+async function runRestore(options: RestoreOptions, argv: readonly string[], io: CommandIO): Promise<number> {
   requireServerName(options.serverName);
   if (options.transport === 'ssh') validateSshTarget(options.barmanHost, options.user, options.port);
   const transport = transportFromOptions(options, io.stderr, io.env, loadServerMain);
   try {
     if (options.test) return await testConnection(transport, options, io);
     const wal = requireWalName(options.walName, 'WAL_NAME');
+    if (options.async) return await runAsync(options, wal, transport, argv, io);
     const systemIdentifier = await expectedSystemIdentifier(wal, io);
     const opened = options.jobs > 0 ? await openSpoolOrWarn(options, io) : undefined;
     const spool = opened && { ...opened, systemIdentifier };
@@ -97,6 +100,22 @@ async function expectedSystemIdentifier(wal: WalName, io: CommandIO): Promise<bi
   if (identity.known) return identity.systemIdentifier;
   say(io, identity.note);
   return undefined;
+}
+
+/**
+ * --async: a pg_rewind-shaped call (design §3.3) and history probes (design §3.1) stay synchronous
+ * and never touch the spool; PostgreSQL's segment calls go through the async client.
+ */
+async function runAsync(options: RestoreOptions, wal: WalName, transport: Transport, argv: readonly string[], io: CommandIO): Promise<number> {
+  const warn = (line: string): void => say(io, line);
+  cleanupTempsOnSignal(() => [dirname(options.walDest)]);
+  const rewindDir = rewindDataDir(options.walDest, wal.name);
+  let outcome: 'delivered' | 'not-found';
+  if (rewindDir !== undefined) outcome = await restoreForRewind(options, wal, rewindDir, transport);
+  else if (wal.kind === 'segment' && isRecoveryXlogCall(options.walDest)) {
+    outcome = await restoreAsync(options, wal, { transport, dataDir: process.cwd(), argv, warn });
+  } else outcome = (await restoreWal(options, wal, { transport, spool: undefined, systemIdentifier: await expectedSystemIdentifier(wal, io), warn })).kind === 'delivered' ? 'delivered' : 'not-found';
+  return outcome === 'delivered' ? EXIT_DELIVERED : EXIT_NOT_FOUND;
 }
 
 /** -t: run `get-wal --test`, show its answer, exit 0 when the server is ready. */

@@ -2,7 +2,7 @@
 // barman-cli sends `--config='PATH'` and `--config PATH` through the remote shell; both parse here.
 
 import { Option } from 'commander';
-import { SERVER } from '../cli/executables.js';
+import { nameAsRun, SERVER } from '../cli/executables.js';
 import { guard, type ExitTable } from '../cli/exit-table.js';
 import type { CommandIO } from '../cli/io.js';
 import { createProgram, parseProgram } from '../cli/program.js';
@@ -21,7 +21,17 @@ const COMMANDS_HELP = `
 Commands (each takes --help):
   put-wal [-t] SERVER_NAME                 receive WAL files (a tar stream on stdin) into incoming
   get-wal [options] SERVER_NAME WAL_NAME   send one WAL file, or --peek at the names that follow it
+  check [options] [SERVER...]              is each archive whole? (Nagios, JSON, Prometheus; walship-server only)
+  expire [options] SERVER                  remove WAL no kept base backup needs (walship-server only)
 `;
+
+/**
+ * walship's own commands, refused under the `barman` alias: `barman check` means Barman's check
+ * (PostgreSQL connection, backups, replication slots...) to every monitoring set-up that runs it, so
+ * answering it with walship's narrower archive check would report OK for things never looked at;
+ * and `barman expire`-like removal must never run because a script meant another tool.
+ */
+const WALSHIP_ONLY = new Set(['check', 'expire']);
 
 /** Barman global flags accepted and ignored, because they change only Barman's own logging. */
 const ignoredFlags = (): Option[] =>
@@ -37,7 +47,7 @@ const ignoredFlags = (): Option[] =>
 /** The global options and the subcommand with its own arguments; undefined after help or version. */
 export function parseGlobalOptions(argv: readonly string[], io: Pick<CommandIO, 'stdout' | 'invokedAs'>): GlobalOptions | undefined {
   const program = createProgram(SERVER, io)
-    .usage('[-c CONFIG] put-wal|get-wal [ARGS...]')
+    .usage('[-c CONFIG] put-wal|get-wal|check|expire [ARGS...]')
     .option('-c, --config <CONFIG>', 'Barman configuration file (default: ~/.barman.conf, /etc/barman.conf, /etc/barman/barman.conf)')
     .argument('[command]')
     .argument('[args...]')
@@ -54,7 +64,20 @@ export async function serverMain(argv: string[], io: CommandIO): Promise<number>
   return guard(io, SERVER_EXIT, async () => {
     const options = parseGlobalOptions(argv, io);
     if (options === undefined) return 0;
+    if (options.command !== undefined && WALSHIP_ONLY.has(options.command) && nameAsRun(SERVER, io) !== SERVER.name) {
+      throw new UsageError(`'${options.command}' is walship's own command and is not run under the name '${nameAsRun(SERVER, io)}': Barman's ${options.command} means something else`, {
+        hint: `run walship-server ${options.command} (see walship-server ${options.command} --help)`,
+      });
+    }
     switch (options.command) {
+      case 'check': {
+        const { checkCommand } = await import('../check/cli.js');
+        return checkCommand(options.rest, io, options.configPath);
+      }
+      case 'expire': {
+        const { expireCommand } = await import('../expire/cli.js');
+        return expireCommand(options.rest, io, options.configPath);
+      }
       case 'put-wal': {
         const { putWalCommand } = await import('../put-wal/cli.js');
         return putWalCommand(options.rest, io, options.configPath);

@@ -3,7 +3,7 @@
 // host byte order, little-endian on every supported platform) names the cluster whose WAL it may replay.
 
 import { open } from 'node:fs/promises';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 
 /** Relative on purpose: resolved against the working directory, i.e. the data directory. */
 export const PG_CONTROL = 'global/pg_control';
@@ -33,3 +33,9 @@ export async function readClusterIdentity(path = PG_CONTROL): Promise<ClusterIde
 
 const noteFor = (where: string, why: string): string =>
   `NOTE: system identifier not checked: cannot read ${where} (${why}); restore_command is not running in a data directory (pg_rewind?)`;
+
+/** The identifier of the cluster in `dataDir` (the agents know it by path), or undefined when unreadable. */
+export async function systemIdentifierOf(dataDir: string): Promise<bigint | undefined> {
+  const identity = await readClusterIdentity(join(dataDir, PG_CONTROL));
+  return identity.known ? identity.systemIdentifier : undefined;
+}

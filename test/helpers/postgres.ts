@@ -19,6 +19,10 @@ export interface StartPostgresOptions {
   dataDir?: string;
   /** How long to wait for connections to be accepted (recovery may take a while). Default 60 s. */
   readyTimeoutMs?: number;
+  /** initdb --wal-segsize (MiB, a power of two from 1 to 1024); default PostgreSQL's 16. New clusters only. */
+  walSegsizeMb?: number;
+  /** pg_resetwal -l on the fresh cluster: WAL starts at this segment (e.g. near a log boundary). New clusters only. */
+  firstWalFile?: string;
 }
 
 export interface Pg {
@@ -50,7 +54,7 @@ export async function startPostgres(opts: StartPostgresOptions = {}): Promise<Pg
   const user = await ensureUser(opts.user ?? PG_USER);
   const dir = await makeTempDir('walship-pg-');
   try {
-    const dataDir = opts.dataDir ?? (await initCluster(user, `${dir}/data`));
+    const dataDir = opts.dataDir ?? (await initCluster(user, `${dir}/data`, opts));
     if (opts.settings !== undefined) await appendFile(`${dataDir}/postgresql.conf`, formatSettings(opts.settings));
     const server = await launch(user, dir, dataDir, opts.readyTimeoutMs ?? 60_000);
     return connect(user, dir, dataDir, server);
@@ -132,14 +136,20 @@ export async function baseBackup(pg: Pg, targetDir: string, opts: BaseBackupOpti
   if (r.code !== 0) throw new Error(`pg_basebackup failed\n${describeRun(r)}`);
 }
 
-async function initCluster(user: SystemUser, dataDir: string): Promise<string> {
+async function initCluster(user: SystemUser, dataDir: string, opts: Pick<StartPostgresOptions, 'walSegsizeMb' | 'firstWalFile'> = {}): Promise<string> {
   await mkdir(dataDir, { mode: 0o700 });
   await chown(dataDir, user.uid, user.gid);
   // trust on the private socket only (listen_addresses is empty); --no-sync: test data, not durable data.
   const argv = [`${PG_BIN}/initdb`, '-D', dataDir, '-A', 'trust', '-U', user.name, '--no-sync'];
   argv.push('-E', 'UTF8', '--locale', 'C');
+  if (opts.walSegsizeMb !== undefined) argv.push(`--wal-segsize=${opts.walSegsizeMb}`);
   const r = await run(argv, { user: user.name, timeoutMs: 120_000 });
   if (r.code !== 0) throw new Error(`initdb failed\n${describeRun(r)}`);
+  if (opts.firstWalFile !== undefined) {
+    // A cleanly shut down, never started cluster: pg_resetwal only moves where WAL continues.
+    const reset = await run([`${PG_BIN}/pg_resetwal`, '-l', opts.firstWalFile, dataDir], { user: user.name });
+    if (reset.code !== 0) throw new Error(`pg_resetwal failed\n${describeRun(reset)}`);
+  }
   return dataDir;
 }
 

@@ -19,7 +19,7 @@ import { MAX_BATCH_BYTES } from './plan-batches.js';
 import { rearmArchive } from './rearm.js';
 import { scanArchiveStatus } from './scan.js';
 import { startScheduler } from './scheduler.js';
-import { readSystemIdentifier } from './segment-identity.js';
+import { systemIdentifierOf } from '../../wal/cluster-identity.js';
 import { ASYNC_DEFAULTS } from '../options.js';
 
 async function main(): Promise<void> {
@@ -46,7 +46,7 @@ async function main(): Promise<void> {
     const hash = targetHash(targetIdentityOf(args));
     const report = await rearmArchive(slot, { fence, key, targetHash: hash }, (await scanArchiveStatus(dataDir)).ready, log);
     await log.write('INFO', `started for ${key} (fence ${fence.text}); re-acknowledged ${report.relinked.length}, ${report.stale.length} changed since shipped`);
-    const ctx = { slot, args, targetHash: hash, systemId: await readSystemIdentifier(dataDir), log };
+    const ctx = { slot, args, targetHash: hash, systemId: await systemIdentifierOf(dataDir), log };
     const idle = createIdleTimer(args.options.idleExit * 1000, () => finish('idle'));
     const stopWatching = watchPostmaster(fence, () => finish('postmaster gone'));
     for (const signal of ['SIGTERM', 'SIGINT'] as const) process.on(signal, () => finish(signal));

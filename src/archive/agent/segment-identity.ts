@@ -2,16 +2,9 @@
 // into a put-wal stream (design §2, SPEC §7): a recycled, truncated or foreign file is never shipped.
 
 import { open } from 'node:fs/promises';
-import { join } from 'node:path';
-import { PG_CONTROL, readClusterIdentity } from '../../wal/cluster-identity.js';
 import { LONG_HEADER_SIZE, validateSegment } from '../../wal/header.js';
 import type { WalName } from '../../wal/name.js';
 
-/** The cluster's system identifier, undefined when global/pg_control cannot be read (skips only that comparison). */
-export async function readSystemIdentifier(dataDir: string): Promise<bigint | undefined> {
-  const identity = await readClusterIdentity(join(dataDir, PG_CONTROL));
-  return identity.known ? identity.systemIdentifier : undefined;
-}
 
 /**
  * undefined when `path` may be shipped as `wal`, else the reason it must not be. Only complete

@@ -19,6 +19,7 @@ describe("Barman's configuration (SPEC §2)", () => {
       errorsDirectory: '/srv/barman/pg/errors',
       streamingWalsDirectory: '/srv/barman/pg/streaming',
       checkSystemIdentifier: true,
+      separateArchiver: false,
     });
   });
 

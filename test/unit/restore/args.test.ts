@@ -2,7 +2,7 @@
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { UsageError } from '../../../src/errors.js';
-import { parseRestoreArgs } from '../../../src/restore/args.js';
+import { DEFAULT_QUEUE_MAX, parseRestoreArgs, parseSize } from '../../../src/restore/args.js';
 
 const positional = ['backup', 'pg', '000000010000000000000002', 'pg_wal/RECOVERYXLOG'];
 const parse = (argv: string[]) => parseRestoreArgs(argv, { stdout: new PassThrough() });
@@ -21,6 +21,9 @@ describe('parseRestoreArgs', () => {
       test: false,
       transport: 'ssh',
       reuseConnection: undefined,
+      async: false,
+      queueMax: DEFAULT_QUEUE_MAX,
+      idleExitSeconds: 60,
       barmanHost: 'backup',
       serverName: 'pg',
       walName: '000000010000000000000002',
@@ -81,5 +84,12 @@ describe('parseRestoreArgs', () => {
     expect(() => parseRestoreArgs(['--port', '0', ...positional], { stdout, invokedAs: 'barman-wal-restore' })).toThrow(
       expect.objectContaining({ message: "option '--port <PORT>' argument '0' is invalid. expected an integer from 1 to 65535", hint: 'see barman-wal-restore --help' }),
     );
+  });
+
+  it('takes --async with --queue-max in bytes or K/M/G and --idle-exit seconds', () => {
+    expect(parse(['--async', '--queue-max', '64M', '--idle-exit', '5', ...positional])).toMatchObject({ async: true, queueMax: 64 * 1024 * 1024, idleExitSeconds: 5 });
+    expect(parseSize('1048576')).toBe(1048576);
+    expect(parseSize('1G')).toBe(1024 ** 3);
+    for (const bad of ['0', '-1', '1T', '1.5M', '']) expect(() => parseSize(bad)).toThrow(/expected a size/);
   });
 });

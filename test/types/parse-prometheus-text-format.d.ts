@@ -1,0 +1,14 @@
+// Minimal typing for parse-prometheus-text-format (the tests' Prometheus text-format parser).
+declare module 'parse-prometheus-text-format' {
+  interface Sample {
+    value: string;
+    labels?: Record<string, string>;
+  }
+  interface Family {
+    name: string;
+    help: string;
+    type: string;
+    metrics: Sample[];
+  }
+  export default function parsePrometheusTextFormat(text: string): Family[];
+}
