@@ -39,6 +39,7 @@ export function checkTargets(r: RunResults): string[] {
   lines.push(verdict('(b) walship keeps up with pgbench (backlog bounded) where barman-wal-archive falls behind',
     r.sustained.map((s) => `${s.tool.id} ${x(s.archivedMBps)}/${x(s.writtenMBps)} MB/s archived/written, backlog peak ${s.peakReady} final ${s.finalReady}`).join('; '),
     sw === undefined || sb === undefined ? undefined : keepsUp(sw) && !keepsUp(sb)));
+  if (sb !== undefined && keepsUp(sb)) lines.push(`  (barman-wal-archive kept up as well: pgbench wrote only ${x(sb.writtenMBps)} MB/s on this machine, so this run cannot show the difference)`);
   const rw = seq(r.restore, 'walship-async');
   const rb = seq(r.restore, 'barman-p8');
   const rp = seq(r.restore, 'pgbackrest-async-ssh');

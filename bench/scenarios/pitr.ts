@@ -59,10 +59,17 @@ async function recoverWith(tool: Tool, input: PitrInput): Promise<PitrResult> {
     await pg.stop('immediate');
     return { tool, seconds, segments: input.segments, ...(hwm === undefined ? {} : { agentHwmKb: hwm }) };
   } catch (e) {
-    return { tool, segments: input.segments, error: e instanceof Error ? e.message.split('\n').slice(0, 4).join(' | ') : String(e) };
+    return { tool, segments: input.segments, error: summarize(e) };
   } finally {
     recovering = false;
     await watcher;
     await rm(dataDir, { recursive: true, force: true });
   }
+}
+
+/** The server log's FATAL/ERROR lines (the helper's error carries its tail), else the first lines. */
+function summarize(e: unknown): string {
+  const lines = (e instanceof Error ? e.message : String(e)).split('\n');
+  const telling = lines.filter((l) => /FATAL|PANIC|ERROR|recovery ended|could not/.test(l)).map((l) => l.replace(/^.*UTC \[\d+\] /, ''));
+  return (telling.length > 0 ? telling.slice(-4) : lines.slice(0, 4)).join(' | ');
 }
