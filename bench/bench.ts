@@ -1,182 +1,97 @@
-// `npm run bench`: walship side by side with the reference tools, in one run, on real WAL segments
-// over a real sshd on 127.0.0.1. Reports per-segment wall time and the ratio to Barman's client.
-// Scenarios call each client once per segment, sequentially, exactly as PostgreSQL calls
-// archive_command and restore_command. Nothing here asserts a time: this is a measurement.
+// `npm run bench` (issue 9 item 6): walship side by side with Debian's barman-cli + barman 3.4,
+// pgBackRest 2.45 (sync and archive-async, local repo and repo1-host over ssh) and the floors
+// (`dd conv=fsync`, `cp`), in one run, on real PostgreSQL 15 WAL, over the tests' sshd. Scenarios:
+// start-up, (a) sequential archive calls, (b) sustained pgbench load, (c) sequential restore calls,
+// (d) a real PITR. Results: bench/results/<UTC>.md and README.md's Performance section. Nothing
+// here asserts a time: targets are printed as reached or not.
 
-import { copyFile, mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { writeBarmanConfig } from '../test/helpers/barman.js';
-import { ensureOwnedDir, makeTempDir } from '../test/helpers/files.js';
-import { startPostgres } from '../test/helpers/postgres.js';
 import { requireIntegration } from '../test/helpers/requirements.js';
-import { binPath, describeRun, run } from '../test/helpers/run.js';
-import { startSshd } from '../test/helpers/sshd.js';
-import { ARCHIVE_USER, BARMAN_USER, ensureUser, PG_USER } from '../test/helpers/users.js';
+import { makeCaller } from './call.js';
+import { BENCH_ENV, pick } from './env.js';
+import { makeDataDir } from './fixture/datadir.js';
+import { populateArchives } from './fixture/populate.js';
+import { describeMachine, loadNow, setUp } from './fixture/setup.js';
+import { makePitrWal, startSource } from './fixture/source.js';
+import { renderReport, writeReport } from './report.js';
+import { runArchiveSeq } from './scenarios/archive-seq.js';
+import { runPitr } from './scenarios/pitr.js';
+import { runRestoreSeq } from './scenarios/restore-seq.js';
+import { runStartup } from './scenarios/startup.js';
+import { runSustained } from './scenarios/sustained.js';
+import type { StartupResult } from './scenarios/types.js';
+import type { RunResults } from './targets.js';
+import { barmanArchiveTools, barmanRestoreTools } from './tools/barman.js';
+import { floorArchiveTools, floorRestoreTools } from './tools/floor.js';
+import { pgbackrestArchiveTools, pgbackrestRestoreTools } from './tools/pgbackrest.js';
+import { setupPgbackrest } from './tools/pgbackrest-setup.js';
+import { hasRestoreAgent, walshipArchiveTools, walshipRestoreTools } from './tools/walship.js';
 
-const SEGMENTS = Number(process.env.WALSHIP_BENCH_SEGMENTS ?? 16);
-const SERVER = 'bench';
-
-interface Scenario {
-  name: string;
-  /** argv for one segment: archive gets the path, restore gets name + destination. */
-  argv: (segment: string, index: number) => string[];
-  /** Runs before the timed loop (fresh archive, empty spool...). */
-  prepare?: () => Promise<void>;
-  /** Runs after each successful call, untimed (what PostgreSQL does: .ready → .done). */
-  after?: (segment: string) => Promise<void>;
-}
-
-interface Result {
-  name: string;
-  perSegmentMs: number[];
-}
-
-const mean = (xs: number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length;
-const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
-
-async function timeScenario(scenario: Scenario, segments: string[]): Promise<Result> {
-  await scenario.prepare?.();
-  const perSegmentMs: number[] = [];
-  for (const [index, segment] of segments.entries()) {
-    const argv = scenario.argv(segment, index);
-    const started = process.hrtime.bigint();
-    const result = await run(argv, { user: PG_USER, timeoutMs: 120_000 });
-    perSegmentMs.push(Number(process.hrtime.bigint() - started) / 1e6);
-    if (result.code !== 0) throw new Error(`${scenario.name}: segment ${index} failed\n${describeRun(result)}`);
-    await scenario.after?.(segment);
-  }
-  return { name: scenario.name, perSegmentMs };
-}
-
-function report(title: string, results: Result[]): void {
-  const reference = results[0] as Result;
-  console.log(`\n${title} (${SEGMENTS} segments of 16 MiB, sequential calls; ratio = reference mean / scenario mean)`);
-  console.log(`${'scenario'.padEnd(62)} ${'mean ms'.padStart(9)} ${'median'.padStart(9)} ${'ratio'.padStart(8)}`);
-  for (const r of results) {
-    const ratio = mean(reference.perSegmentMs) / mean(r.perSegmentMs);
-    console.log(`${r.name.padEnd(62)} ${mean(r.perSegmentMs).toFixed(1).padStart(9)} ${median(r.perSegmentMs).toFixed(1).padStart(9)} ${`${ratio.toFixed(2)}x`.padStart(8)}`);
-  }
-}
-
-async function makeSegments(dir: string): Promise<string[]> {
-  const pgUser = await ensureUser(PG_USER);
-  await ensureOwnedDir(dir, pgUser, 0o755);
-  const pg = await startPostgres({ settings: { archive_mode: 'on', archive_command: `cp %p ${dir}/%f`, wal_level: 'replica' } });
-  try {
-    await pg.pgbench(['-i', '-q', '-s', String(Math.max(2, SEGMENTS))]);
-    for (let i = 0; i < 3; i++) await pg.psql('select pg_switch_wal()');
-    const deadline = Date.now() + 120_000;
-    for (;;) {
-      const names = (await readdir(dir)).filter((n) => /^[0-9A-F]{24}$/.test(n));
-      if (names.length >= SEGMENTS) return names.sort().slice(0, SEGMENTS).map((n) => join(dir, n));
-      if (Date.now() > deadline) throw new Error(`only ${names.length} segments archived`);
-      await pg.psql('select pg_switch_wal()');
-      await new Promise((r) => setTimeout(r, 200));
-    }
-  } finally {
-    await pg.remove();
-  }
-}
+const t0 = Date.now();
+const log = (line: string): void => console.error(`[${((Date.now() - t0) / 1000).toFixed(0).padStart(4)} s] ${line}`);
 
 async function main(): Promise<void> {
   requireIntegration(['root', 'sshd', 'postgres', 'barman', 'barman-cli']);
-  const work = await makeTempDir('walship-bench-');
-  const pgUser = await ensureUser(PG_USER);
-  console.log(`walship bench — ${new Date().toISOString()}, ${SEGMENTS} real segments from PostgreSQL 15 (pgbench)`);
-  const segments = await makeSegments(join(work, 'segments'));
-  const names = segments.map((s) => s.split('/').pop() as string);
-  const sshd = await startSshd({
-    clients: [PG_USER],
-    servers: [{ user: ARCHIVE_USER, path: `${binPath('').replace(/\/$/, '')}:/usr/local/bin:/usr/bin:/bin` }, { user: BARMAN_USER }],
-  });
+  if (!existsSync('/usr/bin/pgbackrest')) throw new Error('pgbackrest missing: `npm run bench` (scripts/bench.sh) installs it as root');
+  const started = new Date();
+  const loadBefore = loadNow();
+  const env = BENCH_ENV;
+  const { ctx, sshd } = await setUp();
+  const has = (id: (typeof env.scenarios)[number]): boolean => env.scenarios.includes(id);
+  log(`source cluster: pgbench -i -s ${env.pgbenchScale}`);
+  const started0 = await startSource(ctx.work, ctx.pgUser, env.pgbenchScale);
   try {
-    const walshipCfg = await writeBarmanConfig({ dir: await makeTempDir('walship-bench-ws-'), servers: [{ name: SERVER }], owner: ARCHIVE_USER });
-    const barmanCfg = await writeBarmanConfig({ dir: await makeTempDir('walship-bench-bm-'), servers: [{ name: SERVER }], owner: BARMAN_USER });
-    const incoming = (cfg: { barmanHome: string }) => join(cfg.barmanHome, SERVER, 'incoming');
-    const emptyIncoming = (cfg: { barmanHome: string }) => async () => {
-      for (const name of await readdir(incoming(cfg))) await rm(join(incoming(cfg), name), { force: true });
-    };
-    const statusDir = join(work, 'segments', 'archive_status');
-    const batchDir = join(work, 'batch-records');
-    const localCfg = await writeBarmanConfig({ dir: await makeTempDir('walship-bench-local-'), servers: [{ name: SERVER }], owner: PG_USER });
-    const plainCopy = join(work, 'copy');
-    await ensureOwnedDir(plainCopy, pgUser, 0o755);
+    const caller = await makeCaller(ctx.pgUser.name);
+    log('pgBackRest: configs and stanza-create');
+    const pgbr = await setupPgbackrest(ctx, started0.pg);
+    log(`base backup, then pgbench until ${env.pitrSegments} segments`);
+    const source = await makePitrWal(started0, ctx.work, env.pitrSegments);
+    await source.pg.stop(); // now (b)'s template
+    const pgControlDir = await makeDataDir({ dir: join(ctx.work, 'pgcontrol'), owner: ctx.pgUser, pgControl: join(source.backupDir, 'global', 'pg_control') });
+    const pgControl = join(pgControlDir, 'global', 'pg_control');
+    const names = source.pitrNames.slice(0, env.segments);
+    const archiveTools = [...barmanArchiveTools(ctx), ...walshipArchiveTools(ctx), ...pgbackrestArchiveTools(ctx, pgbr), ...floorArchiveTools(ctx)];
+    const restoreTools = [...barmanRestoreTools(ctx), ...walshipRestoreTools(ctx), ...pgbackrestRestoreTools(ctx, pgbr), ...floorRestoreTools(source.staging)];
 
-    const archive = (client: string, user: string, cfg: string, extra: string[] = []) => (segment: string) => [
-      client, '-U', user, '-c', cfg, ...extra, sshd.host, SERVER, segment,
+    const startup: StartupResult[] = has('startup') ? await runStartup(caller, env.startupRuns, log) : [];
+    const results: RunResults = { archive: [], sustained: [], restore: [], pitr: [] };
+    const seqInput = { caller, work: ctx.work, pgControl, staging: source.staging, names, log };
+    if (has('archive')) results.archive = await runArchiveSeq(pick(archiveTools, env.archiveTools), seqInput);
+    if (has('sustained')) {
+      results.sustained = await runSustained(pick(archiveTools, env.sustainedTools), {
+        work: ctx.work, template: source.pg.dataDir, seconds: env.sustainedSeconds, drainSeconds: env.drainSeconds, log,
+      });
+    }
+    if (has('restore') || has('pitr')) {
+      log(`filling every archive with ${source.pitrNames.length} segments`);
+      await populateArchives(ctx, pgbr, source.staging, source.pitrNames, pgControlDir);
+    }
+    if (has('restore')) results.restore = await runRestoreSeq(pick(restoreTools, env.restoreTools), seqInput);
+    if (has('pitr')) {
+      results.pitr = await runPitr(pick(restoreTools, env.pitrTools), {
+        work: ctx.work, backupDir: source.backupDir, targetTime: source.targetTime, segments: source.pitrNames.length, owner: ctx.pgUser, log,
+      });
+    }
+    const finished = new Date();
+    const notes = [
+      'pgBackRest runs with compress-type=none and compress-level-network=0, so every tool moves the same raw 16 MiB per segment (walship and barman-cli do not compress by default). Its ssh repository (repo1-host = the tests\' sshd, repo1-host-user = the archive user) got its stanza from a local stanza-create, then chown; archive-push/-get then go through `pgbackrest remote` over ssh as usual.',
+      'Every call is `/bin/sh -c` spawned from Node as the PostgreSQL user; the start-up table shows what that costs by itself.',
+      hasRestoreAgent() ? 'walship-restore --async is in this checkout and measured.' : 'walship-restore --async is not in this checkout (branch restagent has not landed on main yet): its rows and targets are not measured.',
     ];
-    const archiveResults: Result[] = [];
-    for (const scenario of [
-      { name: 'barman-wal-archive → barman put-wal (reference)', argv: archive('/usr/bin/barman-wal-archive', BARMAN_USER, barmanCfg.configPath), prepare: emptyIncoming(barmanCfg) },
-      { name: 'barman-wal-archive → walship-server put-wal', argv: archive('/usr/bin/barman-wal-archive', ARCHIVE_USER, walshipCfg.configPath), prepare: emptyIncoming(walshipCfg) },
-      { name: 'walship-archive --md5 → barman put-wal', argv: archive(binPath('walship-archive'), BARMAN_USER, barmanCfg.configPath, ['--md5']), prepare: emptyIncoming(barmanCfg) },
-      { name: 'walship-archive → walship-server (ssh per call)', argv: archive(binPath('walship-archive'), ARCHIVE_USER, walshipCfg.configPath), prepare: emptyIncoming(walshipCfg) },
-      { name: 'walship-archive --reuse-connection 60 → walship-server', argv: archive(binPath('walship-archive'), ARCHIVE_USER, walshipCfg.configPath, ['--reuse-connection', '60']), prepare: emptyIncoming(walshipCfg) },
-      { name: 'walship-archive --md5 --reuse-connection 60 → barman put-wal', argv: archive(binPath('walship-archive'), BARMAN_USER, barmanCfg.configPath, ['--md5', '--reuse-connection', '60']), prepare: emptyIncoming(barmanCfg) },
-      {
-        name: 'walship-archive --batch 16 --reuse-connection 60 (backlog: all segments .ready)',
-        argv: archive(binPath('walship-archive'), ARCHIVE_USER, walshipCfg.configPath, ['--batch', '16', '--batch-dir', batchDir, '--reuse-connection', '60']),
-        prepare: async () => {
-          await emptyIncoming(walshipCfg)();
-          await rm(batchDir, { recursive: true, force: true });
-          await ensureOwnedDir(batchDir, pgUser, 0o700);
-          await ensureOwnedDir(statusDir, pgUser, 0o755);
-          for (const name of names) await writeFile(join(statusDir, `${name}.ready`), '');
-          await run(['chown', '-R', PG_USER, statusDir]);
-        },
-        after: async (segment: string) => {
-          const name = segment.split('/').pop() as string;
-          await rename(join(statusDir, `${name}.ready`), join(statusDir, `${name}.done`));
-        },
-      },
-      { name: 'walship-archive --transport local (no ssh)', argv: (s: string) => [binPath('walship-archive'), '--transport', 'local', '-c', localCfg.configPath, 'local', SERVER, s], prepare: emptyIncoming(localCfg) },
-      { name: 'baseline: cp + fsync (dd conv=fsync)', argv: (s: string) => ['dd', `if=${s}`, `of=${join(plainCopy, s.split('/').pop() as string)}`, 'bs=1M', 'conv=fsync', 'status=none'] },
-    ] satisfies Scenario[]) {
-      archiveResults.push(await timeScenario(scenario, segments));
-    }
-    report('archive_command', archiveResults);
-
-    // Restore: both archives hold the same segments under wals/<hash>/ (where Barman's archiver puts them).
-    for (const cfg of [walshipCfg, barmanCfg]) {
-      for (const segment of segments) {
-        const name = segment.split('/').pop() as string;
-        const dir = join(cfg.barmanHome, SERVER, 'wals', name.slice(0, 16));
-        await mkdir(dir, { recursive: true });
-        await copyFile(segment, join(dir, name));
-      }
-      await run(['chown', '-R', cfg === barmanCfg ? BARMAN_USER : ARCHIVE_USER, join(cfg.barmanHome, SERVER)]);
-    }
-    const dest = join(work, 'restored');
-    await ensureOwnedDir(dest, pgUser, 0o755);
-    const spool = join(work, 'spool');
-    const resetSpool = async () => {
-      await rm(spool, { recursive: true, force: true });
-      await ensureOwnedDir(spool, pgUser, 0o755);
-    };
-    const restore = (client: string, user: string, cfg: string, extra: string[] = []) => (_s: string, i: number) => [
-      client, '-U', user, '-c', cfg, '--spool-dir', spool, ...extra, sshd.host, SERVER, names[i] as string, join(dest, `RECOVERYXLOG.${i}`),
-    ];
-    const restoreResults: Result[] = [];
-    for (const scenario of [
-      { name: 'barman-wal-restore ← barman get-wal (reference)', argv: restore('/usr/bin/barman-wal-restore', BARMAN_USER, barmanCfg.configPath), prepare: resetSpool },
-      { name: 'barman-wal-restore -p 8 ← barman get-wal', argv: restore('/usr/bin/barman-wal-restore', BARMAN_USER, barmanCfg.configPath, ['-p', '8']), prepare: resetSpool },
-      { name: 'barman-wal-restore ← walship-server get-wal', argv: restore('/usr/bin/barman-wal-restore', ARCHIVE_USER, walshipCfg.configPath), prepare: resetSpool },
-      { name: 'walship-restore ← barman get-wal', argv: restore(binPath('walship-restore'), BARMAN_USER, barmanCfg.configPath), prepare: resetSpool },
-      { name: 'walship-restore ← walship-server (ssh per call)', argv: restore(binPath('walship-restore'), ARCHIVE_USER, walshipCfg.configPath), prepare: resetSpool },
-      { name: 'walship-restore -p 8 ← walship-server', argv: restore(binPath('walship-restore'), ARCHIVE_USER, walshipCfg.configPath, ['-p', '8']), prepare: resetSpool },
-      { name: 'walship-restore -p 8 --reuse-connection 30 ← walship-server', argv: restore(binPath('walship-restore'), ARCHIVE_USER, walshipCfg.configPath, ['-p', '8', '--reuse-connection', '30']), prepare: resetSpool },
-      { name: 'walship-restore -p 8 --reuse-connection 30 ← barman get-wal', argv: restore(binPath('walship-restore'), BARMAN_USER, barmanCfg.configPath, ['-p', '8', '--reuse-connection', '30']), prepare: resetSpool },
-    ] satisfies Scenario[]) {
-      restoreResults.push(await timeScenario(scenario, segments));
-    }
-    report('restore_command', restoreResults);
+    const markdown = renderReport(results, startup, { started, finished, header: describeMachine(loadBefore, loadNow(), started, finished), notes },
+      { segments: env.segments, pitrSegments: env.pitrSegments, seconds: env.sustainedSeconds });
+    console.log(markdown);
+    log(`results: ${await writeReport(markdown, started, env.writeReadme)}`);
   } finally {
+    await started0.pg.remove();
     await sshd.stop();
-    await rm(work, { recursive: true, force: true });
+    if (!BENCH_ENV.keep) await rm(ctx.work, { recursive: true, force: true });
   }
 }
 
 main().catch((error: unknown) => {
-  console.error(error instanceof Error ? error.message : error);
+  console.error(error instanceof Error ? error.stack ?? error.message : error);
   process.exitCode = 1;
 });
