@@ -11,10 +11,13 @@ import {
   InvalidSegmentError,
   InvalidServerNameError,
   InvalidWalNameError,
+  ObjectStoreConfigError,
+  ObjectStoreError,
   RemoteCommandError,
   SshConnectError,
   UsageError,
 } from '../errors.js';
+import { isObjectStoreUrl } from '../object-store/target.js';
 import { loadServerMain } from '../server/in-process.js';
 import { getWalArgs } from '../transport/barman-command.js';
 import { isNotAvailable, requireRemoteSuccess } from '../transport/remote-exit.js';
@@ -23,7 +26,7 @@ import { transportFromOptions } from '../transport/select.js';
 import type { Transport } from '../transport/transport.js';
 import { requireWalName, type WalName } from '../wal/name.js';
 import { parseRestoreArgs, type RestoreOptions } from './args.js';
-import { readClusterIdentity } from '../wal/cluster-identity.js';
+import { expectedSystemIdentifier } from './expected-identity.js';
 import { cleanupTempsOnSignal } from './interrupt.js';
 import { restoreAsync } from './async-client.js';
 import { restoreWal } from './restore.js';
@@ -48,6 +51,9 @@ export const RESTORE_EXIT: ExitTable = {
     [UsageError, 2],
     [InvalidWalNameError, 2],
     [InvalidServerNameError, 2],
+    // s3:// targets: the store refused or never answered, or no credentials/endpoint. Never 1.
+    [ObjectStoreError, 2],
+    [ObjectStoreConfigError, 2],
   ],
   unexpected: 2,
 };
@@ -69,6 +75,10 @@ export async function restoreMain(argv: string[], io: CommandIO): Promise<number
 }
 
 async function runRestore(options: RestoreOptions, argv: readonly string[], io: CommandIO): Promise<number> {
+  if (isObjectStoreUrl(options.barmanHost)) {
+    const outcome = await (await import('./object-store.js')).restoreFromObjectStore(options, io);
+    return outcome === 'not-found' ? EXIT_NOT_FOUND : EXIT_DELIVERED;
+  }
   requireServerName(options.serverName);
   if (options.transport === 'ssh') validateSshTarget(options.barmanHost, options.user, options.port);
   const transport = transportFromOptions(options, io.stderr, io.env, loadServerMain);
@@ -88,18 +98,6 @@ async function runRestore(options: RestoreOptions, argv: readonly string[], io: 
   } finally {
     await transport.close();
   }
-}
-
-/**
- * The recovering cluster's identifier, read once per call, only for files that carry one (segments
- * and .partial); a history or .backup file needs no pg_control, so asks for none and prints no NOTE.
- */
-async function expectedSystemIdentifier(wal: WalName, io: CommandIO): Promise<bigint | undefined> {
-  if (wal.kind !== 'segment' && wal.kind !== 'partial') return undefined;
-  const identity = await readClusterIdentity();
-  if (identity.known) return identity.systemIdentifier;
-  say(io, identity.note);
-  return undefined;
 }
 
 /**
