@@ -43,16 +43,18 @@ it(`PostgreSQL 15 archives ${SEGMENTS}+ segments to radosgw through walship (fai
   await primary.psql('insert into t select g, md5(g::text) from generate_series(1, 1000) g');
   const backupDir = `${work}/restored`;
   await baseBackup(primary, backupDir);
-  for (let i = 0; i < SEGMENTS; i++) {
-    await primary.psql(`insert into t select g, md5(g::text || '${i}') from generate_series(${1001 + i * 1000}, ${1000 + (i + 1) * 1000}) g`);
-    await primary.psql('select pg_switch_wal()');
+  // One segment per round: rows, then a switch; the table state at the restore point is the target.
+  for (let round = 0; round < SEGMENTS; round++) {
+    const from = 1001 + round * 1000;
+    await primary.psql(`insert into t select g, md5(g::text || '${round}') from generate_series(${from}, ${from + 999}) g; select pg_switch_wal()`);
   }
   const atTarget = await primary.psql(TABLE_STATE);
   await primary.psql("select pg_create_restore_point('walship_target')");
-  await primary.psql('delete from t where id % 2 = 0');
+  await primary.psql('delete from t where id % 2 = 0'); // after the target: recovery must not replay it
   const last = await primary.psql('select pg_walfile_name(pg_current_wal_lsn())');
   await primary.psql('select pg_switch_wal()');
-  await waitFor(`archiving up to ${last}`, async () => (await primary!.psql('select last_archived_wal from pg_stat_archiver')) >= last, 180_000);
+  const archived = async (): Promise<boolean> => (await primary!.psql('select last_archived_wal from pg_stat_archiver')) >= last;
+  await waitFor(`archiving up to ${last}`, archived, 180_000);
   const [archivedCount, failedCount] = (await primary.psql('select archived_count, failed_count from pg_stat_archiver')).split('|').map(Number);
   expect(failedCount).toBe(0);
   expect(archivedCount).toBeGreaterThanOrEqual(SEGMENTS);
