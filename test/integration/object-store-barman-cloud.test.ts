@@ -1,7 +1,7 @@
 // walship-archive / walship-restore against a real S3 store (one-node Ceph radosgw, issue 13), read
 // and written by Debian's barman-cloud-wal-restore / -archive 3.4 in both directions, plus the
 // store's faults: down, throttling (503), a corrupt object, different duplicates, another cluster.
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startCeph, SYSTEM_PATH, type Ceph } from '../helpers/ceph.js';
 import { makeTempDir } from '../helpers/files.js';
@@ -28,6 +28,7 @@ beforeAll(async () => {
 afterAll(async () => {
   store?.close();
   await ceph?.stop();
+  if (dir) await rm(dir, { recursive: true, force: true });
 });
 
 const env = (): Record<string, string> => ({ ...ceph.env, PATH: `${SYSTEM_PATH}` });

@@ -2,6 +2,7 @@
 // walship-archive (sync, s3://) with failed_count 0, and a PITR from a base backup recovers through
 // walship-restore from the store to a named restore point, table equal. Credentials come from a
 // shared credentials file with a profile (AWS_SHARED_CREDENTIALS_FILE/AWS_PROFILE), not the environment.
+import { rm } from 'node:fs/promises';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startCeph, type Ceph } from '../helpers/ceph.js';
 import { makeTempDir, writeOwnedFile } from '../helpers/files.js';
@@ -18,6 +19,7 @@ const TABLE_STATE = "select count(*) || ' ' || md5(string_agg(id::text || ':' ||
 let ceph: Ceph | undefined;
 let primary: Pg | undefined;
 let restored: Pg | undefined;
+let work: string | undefined;
 
 beforeAll(async () => {
   requireIntegration(['root', 'postgres', 'ceph', 'barman-cloud']);
@@ -29,10 +31,12 @@ afterAll(async () => {
   await restored?.remove();
   await primary?.remove();
   await ceph?.stop();
+  // The restored base backup lives in work/ (startPostgres removes only data dirs it created).
+  if (work) await rm(work, { recursive: true, force: true });
 });
 
 it(`PostgreSQL 15 archives ${SEGMENTS}+ segments to radosgw through walship (failed_count 0) and recovers from them to a restore point`, async () => {
-  const work = await makeTempDir('walship-s3-pg-');
+  work = await makeTempDir('walship-s3-pg-');
   const pgUser = await ensureUser(PG_USER);
   const credentials = `${work}/credentials`;
   await writeOwnedFile(credentials, `[walship]\naws_access_key_id = ${ceph!.accessKey}\naws_secret_access_key = ${ceph!.secretKey}\n`, pgUser, 0o600);
