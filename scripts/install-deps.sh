@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Installs what walship's tests run against (real PostgreSQL 15, OpenSSH, Debian's barman and
-# barman-cli) and the npm dependencies, doing nothing when everything is already there.
+# Installs what walship's tests run against (real PostgreSQL 15, OpenSSH, Debian's barman,
+# barman-cli and barman-cli-cloud, a one-node Ceph radosgw) and the npm dependencies, doing nothing when everything is already there.
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -22,6 +22,8 @@ packages=(
   postgresql-15-repmgr  # repmgr 5.3: the repmgr tests (clone, switchover, rejoin) run the real thing
   patroni            # Patroni 3.0.2: the Patroni tests (failover, pg_rewind, custom replica/bootstrap methods)
   etcd-server        # etcd 3.4: Patroni's DCS in the tests, on 127.0.0.1 (the package's own service is not used)
+  ceph-mon ceph-osd radosgw  # Ceph 16.2: the object-storage tests' S3 store (test/helpers/ceph.ts), one node on 127.0.0.1
+  barman-cli-cloud   # barman-cloud-wal-archive / -restore 3.4 (+ python3-boto3): object-storage compatibility tests
 )
 
 missing=()

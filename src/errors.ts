@@ -213,3 +213,26 @@ export class ExpireRefusedError extends WalshipError {
   override readonly name = 'ExpireRefusedError';
   override readonly code = 'EXPIRE_REFUSED';
 }
+
+/**
+ * The object store answered with an error, or could not be reached after the retries. `status` is
+ * the HTTP status (undefined: no answer at all); `storeCode` is S3's <Code> (NoSuchBucket, ...).
+ */
+export class ObjectStoreError extends WalshipError {
+  override readonly name = 'ObjectStoreError';
+  override readonly code = 'OBJECT_STORE';
+  constructor(
+    message: string,
+    readonly status: number | undefined,
+    readonly storeCode: string | undefined,
+    options: WalshipErrorOptions = {},
+  ) {
+    super(message, options);
+  }
+}
+
+/** No usable object-store credentials, endpoint or CA file: nothing was sent. */
+export class ObjectStoreConfigError extends WalshipError {
+  override readonly name = 'ObjectStoreConfigError';
+  override readonly code = 'OBJECT_STORE_CONFIG';
+}

@@ -2,7 +2,8 @@
 
 import { exitRow, guard, type ExitTable } from '../cli/exit-table.js';
 import type { CommandIO } from '../cli/io.js';
-import { RemoteCommandError, SshConnectError } from '../errors.js';
+import { ObjectStoreError, RemoteCommandError, SshConnectError } from '../errors.js';
+import { isObjectStoreUrl } from '../object-store/target.js';
 import { createTransport } from '../transport/select.js';
 import { loadServerMain } from '../server/in-process.js';
 import { archiveWal, testArchive } from './archive.js';
@@ -14,9 +15,14 @@ import { CHECK_FLAG, isCheckMode, parseArchiveArgs } from './options.js';
  * Exit statuses (SPEC §1): 0 archived; 3 ssh itself failed; the remote's own status when put-wal
  * answered; 2 for everything else, which happened on this side of the wire (usage, WAL_PATH, a
  * server name refused before sending, a compressor, a file that changed while it was sent).
+ * With an s3:// target: 3 when the store never answered (as ssh failing), 2 when it refused.
  */
 export const ARCHIVE_EXIT: ExitTable = {
-  rows: [[SshConnectError, 3], exitRow(RemoteCommandError, (error) => error.status)],
+  rows: [
+    [SshConnectError, 3],
+    exitRow(RemoteCommandError, (error) => error.status),
+    exitRow(ObjectStoreError, (error) => (error.status === undefined ? 3 : 2)),
+  ],
   unexpected: 2,
 };
 
@@ -29,6 +35,7 @@ export async function archiveMain(argv: string[], io: CommandIO): Promise<number
     const args = parseArchiveArgs(argv, io, { walPathRequired: true });
     if (args === undefined) return 0;
     const { options, host, server, walPath } = args;
+    if (isObjectStoreUrl(host)) return (await import('./object-store.js')).archiveToObjectStore(args, io);
     const transport = createTransport({
       kind: options.transport,
       host,

@@ -11,8 +11,9 @@ import type { TargetIdentity } from '../agent/target-key.js';
 import type { TransportKind } from '../transport/select.js';
 import type { ArchiveCompression } from '../codec/codecs.js';
 import { resolveLevel } from '../codec/levels.js';
+import { addObjectStoreOptions, type ObjectStoreFlags } from '../object-store/flags.js';
 
-export interface ArchiveOptions {
+export interface ArchiveOptions extends ObjectStoreFlags {
   user: string;
   port?: number;
   config?: string;
@@ -64,7 +65,7 @@ const COMPRESSION_FLAGS = [
 ] as const;
 
 export function archiveProgram(io: Pick<CommandIO, 'stdout' | 'invokedAs'>): Command {
-  return createProgram(ARCHIVE, io)
+  return addObjectStoreOptions(createProgram(ARCHIVE, io))
     .option('-U, --user <USER>', 'ssh user on the archive host', 'barman')
     .option('--port <PORT>', 'ssh port', numberOption({ min: 1, max: 65535 }))
     .option('-c, --config <CONFIG>', 'Barman configuration file on the archive host')
@@ -87,7 +88,7 @@ export function archiveProgram(io: Pick<CommandIO, 'stdout' | 'invokedAs'>): Com
     .option('--idle-exit <SECONDS>', 'with --async: the agent exits after this long with nothing to ship', numberOption({ min: 1, max: 86400 }), ASYNC_DEFAULTS.idleExit)
     // Listed for --help only: cli.ts hands an argv holding --check to the check's own program first.
     .option(CHECK_FLAG, 'check archiving on this PostgreSQL host instead (pg_stat_archiver, .ready backlog, --async agent; Nagios statuses); see --check --help')
-    .argument('<BARMAN_HOST>', 'the archive host')
+    .argument('<BARMAN_HOST>', 'the archive host, or s3://BUCKET/PREFIX (README "Object storage")')
     .argument('<SERVER_NAME>', 'the server name in Barman')
     .argument('[WAL_PATH]', 'the value of %p (not needed with --test)');
 }

@@ -17,6 +17,8 @@ export const ERROR_PHRASES: Readonly<Record<string, string>> = {
   ServerInactiveError: 'the server is not active',
   ConfigError: 'an unreadable or invalid Barman configuration',
   SafeDirUnusableError: 'the safe dir is unusable (wrong owner or mode, a symbolic link)',
+  ObjectStoreError: 'the object store (an s3:// target) refused the request, or did not answer after the retries',
+  ObjectStoreConfigError: 'an s3:// target without usable credentials, region or endpoint',
 };
 
 export interface ExitLine {

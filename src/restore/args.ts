@@ -7,10 +7,11 @@ import { RESTORE } from '../cli/executables.js';
 import type { CommandIO } from '../cli/io.js';
 import { numberOption } from '../cli/number-option.js';
 import { createProgram, parseProgram } from '../cli/program.js';
+import { addObjectStoreOptions, type ObjectStoreFlags } from '../object-store/flags.js';
 
 export type TransferFormat = 'plain' | 'gzip' | 'bzip2' | 'keep';
 
-export interface RestoreOptions {
+export interface RestoreOptions extends ObjectStoreFlags {
   user: string;
   port: number | undefined;
   sleepSeconds: number;
@@ -51,15 +52,15 @@ export function parseSize(text: string): number {
   if (!Number.isSafeInteger(value) || value < 1) throw new InvalidArgumentError('expected a size such as 268435456, 256M or 1G');
   return value;
 }
-const SYNOPSIS = '[-U USER] [--port PORT] [-s SECONDS] [-p JOBS] [--spool-dir DIR] [-P] [-z|-j|--keep-compression] [-c CONFIG] [-t] [--transport ssh|local] [--reuse-connection SECONDS] [--async [--queue-max SIZE] [--idle-exit SECONDS]] BARMAN_HOST SERVER_NAME WAL_NAME WAL_DEST';
+const SYNOPSIS = '[-U USER] [--port PORT] [-s SECONDS] [-p JOBS] [--spool-dir DIR] [-P] [-z|-j|--keep-compression] [-c CONFIG] [-t] [--transport ssh|local] [--reuse-connection SECONDS] [--async [--queue-max SIZE] [--idle-exit SECONDS]] [--endpoint-url URL] [--ca-file FILE] BARMAN_HOST SERVER_NAME WAL_NAME WAL_DEST';
 
 /** Returns the options, or undefined when help or version was printed. Throws UsageError. */
 export function parseRestoreArgs(argv: readonly string[], io: Pick<CommandIO, 'stdout' | 'invokedAs'>): RestoreOptions | undefined {
   // -z, -j and --keep-compression are store_const flags in barman-wal-restore: the last one wins.
   let format: TransferFormat = 'plain';
-  const program = createProgram(RESTORE, io)
+  const program = addObjectStoreOptions(createProgram(RESTORE, io))
     .usage(SYNOPSIS)
-    .argument('<BARMAN_HOST>')
+    .argument('<BARMAN_HOST>', 'the Barman host, or s3://BUCKET/PREFIX (README "Object storage")')
     .argument('<SERVER_NAME>')
     .argument('<WAL_NAME>', "PostgreSQL's %f")
     .argument('<WAL_DEST>', "PostgreSQL's %p")
@@ -83,7 +84,7 @@ export function parseRestoreArgs(argv: readonly string[], io: Pick<CommandIO, 's
   program.on('option:bzip2', () => (format = 'bzip2'));
   program.on('option:keep-compression', () => (format = 'keep'));
   if (!parseProgram(program, argv)) return undefined;
-  const o = program.opts<{ user: string; port?: number; sleep: number; parallel: number; spoolDir?: string; partial?: boolean; config?: string; test?: boolean; transport: 'ssh' | 'local'; reuseConnection?: number; async?: boolean; queueMax: number; idleExit: number }>();
+  const o = program.opts<{ user: string; port?: number; sleep: number; parallel: number; spoolDir?: string; partial?: boolean; config?: string; test?: boolean; transport: 'ssh' | 'local'; reuseConnection?: number; async?: boolean; queueMax: number; idleExit: number; endpointUrl?: string; caFile?: string }>();
   const [barmanHost, serverName, walName, walDest] = program.args as [string, string, string, string];
   return {
     user: o.user,
@@ -100,6 +101,8 @@ export function parseRestoreArgs(argv: readonly string[], io: Pick<CommandIO, 's
     async: o.async === true,
     queueMax: o.queueMax,
     idleExitSeconds: o.idleExit,
+    endpointUrl: o.endpointUrl,
+    caFile: o.caFile,
     barmanHost,
     serverName,
     walName,

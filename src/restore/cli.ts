@@ -12,10 +12,13 @@ import {
   InvalidSegmentError,
   InvalidServerNameError,
   InvalidWalNameError,
+  ObjectStoreConfigError,
+  ObjectStoreError,
   RemoteCommandError,
   SshConnectError,
   UsageError,
 } from '../errors.js';
+import { isObjectStoreUrl } from '../object-store/target.js';
 import { loadServerMain } from '../server/in-process.js';
 import { getWalArgs } from '../transport/barman-command.js';
 import { isNotAvailable, requireRemoteSuccess } from '../transport/remote-exit.js';
@@ -25,6 +28,7 @@ import type { Transport } from '../transport/transport.js';
 import { requireWalName, type WalName } from '../wal/name.js';
 import { parseRestoreArgs, type RestoreOptions } from './args.js';
 import { readClusterIdentity, type ClusterIdentity } from '../wal/cluster-identity.js';
+import { expectedSystemIdentifierOf } from './expected-identity.js';
 import { cleanupTempsOnSignal } from './interrupt.js';
 import { restoreAsync } from './async-client.js';
 import { restoreWal } from './restore.js';
@@ -49,6 +53,9 @@ export const RESTORE_EXIT: ExitTable = {
     [UsageError, 2],
     [InvalidWalNameError, 2],
     [InvalidServerNameError, 2],
+    // s3:// targets: the store refused or never answered, or no credentials/endpoint. Never 1.
+    [ObjectStoreError, 2],
+    [ObjectStoreConfigError, 2],
   ],
   unexpected: 2,
 };
@@ -70,6 +77,10 @@ export async function restoreMain(argv: string[], io: CommandIO): Promise<number
 }
 
 async function runRestore(options: RestoreOptions, argv: readonly string[], io: CommandIO): Promise<number> {
+  if (isObjectStoreUrl(options.barmanHost)) {
+    const outcome = await (await import('./object-store.js')).restoreFromObjectStore(options, io);
+    return outcome === 'not-found' ? EXIT_NOT_FOUND : EXIT_DELIVERED;
+  }
   requireServerName(options.serverName);
   if (options.transport === 'ssh') validateSshTarget(options.barmanHost, options.user, options.port);
   const transport = transportFromOptions(options, io.stderr, io.env, loadServerMain);
@@ -78,7 +89,7 @@ async function runRestore(options: RestoreOptions, argv: readonly string[], io: 
     const wal = requireWalName(options.walName, 'WAL_NAME');
     if (options.async) return await runAsync(options, wal, transport, argv, io);
     const cluster = await readClusterIdentity();
-    const systemIdentifier = expectedSystemIdentifier(wal, cluster, io);
+    const systemIdentifier = expectedSystemIdentifierOf(wal, cluster, io);
     const forward = options.jobs > 0 && rewindDataDir(options.walDest, wal.name) === undefined;
     const spool = forward ? await clusterSpool(options, cluster, io) : undefined;
     cleanupTempsOnSignal(() => [dirname(options.walDest), ...(spool ? [spool.dir] : [])]);
@@ -90,17 +101,6 @@ async function runRestore(options: RestoreOptions, argv: readonly string[], io: 
   } finally {
     await transport.close();
   }
-}
-
-/**
- * The identifier a delivered file must carry: only files that carry one (segments and .partial); a
- * history or .backup file is not checked, so prints no NOTE when pg_control cannot be read.
- */
-function expectedSystemIdentifier(wal: WalName, identity: ClusterIdentity, io: CommandIO): bigint | undefined {
-  if (wal.kind !== 'segment' && wal.kind !== 'partial') return undefined;
-  if (identity.known) return identity.systemIdentifier;
-  say(io, identity.note);
-  return undefined;
 }
 
 /**
@@ -126,7 +126,7 @@ async function runAsync(options: RestoreOptions, wal: WalName, transport: Transp
   if (rewindDir !== undefined) outcome = await restoreForRewind(options, wal, rewindDir, transport, warn);
   else if (wal.kind === 'segment' && isRecoveryXlogCall(options.walDest)) {
     outcome = await restoreAsync(options, wal, { transport, dataDir: process.cwd(), argv, warn });
-  } else outcome = (await restoreWal(options, wal, { transport, spool: undefined, systemIdentifier: expectedSystemIdentifier(wal, await readClusterIdentity(), io), warn })).kind === 'delivered' ? 'delivered' : 'not-found';
+  } else outcome = (await restoreWal(options, wal, { transport, spool: undefined, systemIdentifier: expectedSystemIdentifierOf(wal, await readClusterIdentity(), io), warn })).kind === 'delivered' ? 'delivered' : 'not-found';
   return outcome === 'delivered' ? EXIT_DELIVERED : EXIT_NOT_FOUND;
 }
 

@@ -1,7 +1,7 @@
 // Fails an integration test file loudly when a real component it needs is absent (never skips it).
 import { accessSync, constants } from 'node:fs';
 
-export type Part = 'root' | 'sshd' | 'postgres' | 'barman' | 'barman-cli' | 'repmgr' | 'patroni';
+export type Part = 'root' | 'sshd' | 'postgres' | 'barman' | 'barman-cli' | 'repmgr' | 'patroni' | 'ceph' | 'barman-cloud';
 
 /** Directory of the PostgreSQL 15 executables from Debian's postgresql-15 package. */
 export const PG_BIN = '/usr/lib/postgresql/15/bin';
@@ -23,6 +23,8 @@ const EXECUTABLES: Record<Exclude<Part, 'root'>, { files: string[]; packages: st
   },
   repmgr: { files: [`${PG_BIN}/repmgr`], packages: 'postgresql-15-repmgr' },
   patroni: { files: ['/usr/bin/patroni', '/usr/bin/etcd'], packages: 'patroni, etcd-server' },
+  ceph: { files: ['/usr/bin/ceph-mon', '/usr/bin/ceph-osd', '/usr/bin/radosgw', '/usr/bin/radosgw-admin'], packages: 'ceph-mon, ceph-osd, radosgw' },
+  'barman-cloud': { files: ['/usr/bin/barman-cloud-wal-archive', '/usr/bin/barman-cloud-wal-restore'], packages: 'barman-cli-cloud' },
 };
 
 /**

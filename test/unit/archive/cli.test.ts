@@ -14,7 +14,7 @@ import { archiveWal } from '../../../src/archive/archive.js';
 import { ARCHIVE_EXIT, archiveMain } from '../../../src/archive/cli.js';
 import { exitStatusFor } from '../../../src/cli/exit-table.js';
 import {
-  CompressionError, InvalidServerNameError, InvalidWalNameError, LocalFileError, RemoteCommandError, SshConnectError, TarFormatError, UsageError,
+  CompressionError, InvalidServerNameError, InvalidWalNameError, LocalFileError, ObjectStoreError, RemoteCommandError, SshConnectError, TarFormatError, UsageError,
 } from '../../../src/errors.js';
 import { localTransport } from '../../../src/transport/local.js';
 import { leftovers, listDir, makeArchive, SEGMENT } from '../../fixtures/archive/server.js';
@@ -37,6 +37,8 @@ describe('ARCHIVE_EXIT (SPEC §1): 0 ok, 2 local error, 3 ssh failure, else the 
     ['an invalid server name', new InvalidServerNameError('bad server'), 2],
     ['a compressor failure', new CompressionError('bzip2 failed'), 2],
     ['the file changed size while being sent', new TarFormatError('TAR_SIZE_MISMATCH', 'changed'), 2],
+    ['s3://: the store never answered (as ssh failing)', new ObjectStoreError('no answer', undefined, undefined), 3],
+    ['s3://: the store refused (403, 503 after the retries)', new ObjectStoreError('refused', 503, 'SlowDown'), 2],
     ['an unexpected exception', new Error('EIO'), 2],
   ];
   for (const [what, error, status] of rows) it(`${what} exits ${status}`, () => expect(exitStatusFor(ARCHIVE_EXIT, error)).toBe(status));

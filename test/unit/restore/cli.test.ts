@@ -11,6 +11,8 @@ import {
   ForeignSegmentError,
   InvalidSegmentError,
   InvalidServerNameError,
+  ObjectStoreConfigError,
+  ObjectStoreError,
   InvalidWalNameError,
   RemoteCommandError,
   SshConnectError,
@@ -230,13 +232,16 @@ describe('RESTORE_EXIT', () => {
     [new UsageError('x'), 2],
     [new InvalidWalNameError('x'), 2],
     [new InvalidServerNameError('x'), 2],
+    [new ObjectStoreError('x', 503, 'SlowDown'), 2],
+    [new ObjectStoreError('x', undefined, undefined), 2],
+    [new ObjectStoreConfigError('x'), 2],
     [new Error('unexpected'), RESTORE_EXIT.unexpected],
   ])('%s → %i', (error, status) => {
     expect(exitStatusFor(RESTORE_EXIT, error)).toBe(status);
   });
 
   it('covers every row, and no status is above 125 (PostgreSQL aborts recovery above 125)', () => {
-    expect(RESTORE_EXIT.rows).toHaveLength(8);
+    expect(RESTORE_EXIT.rows).toHaveLength(10);
     for (const [, status] of RESTORE_EXIT.rows) expect(status).toBeLessThanOrEqual(125);
     expect(RESTORE_EXIT.unexpected).toBe(2);
   });

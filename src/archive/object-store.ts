@@ -1,0 +1,57 @@
+// walship-archive with an s3:// target: one WAL file straight into the bucket, in barman-cloud's
+// layout, with put-wal's guarantees (src/object-store/put-wal.ts). Loaded only for s3:// targets.
+
+import { basename } from 'node:path';
+import type { CommandIO } from '../cli/io.js';
+import { say } from '../cli/io.js';
+import { requireServerName } from '../config/barman-config.js';
+import { UsageError } from '../errors.js';
+import { serverPrefix } from '../object-store/layout.js';
+import { openObjectStore } from '../object-store/options.js';
+import { putWalObject } from '../object-store/put-wal.js';
+import { requireWalName } from '../wal/name.js';
+import type { ParsedArchiveArgs } from './options.js';
+import { openWal } from './wal-path.js';
+
+export async function archiveToObjectStore(args: ParsedArchiveArgs, io: CommandIO): Promise<number> {
+  const { options, host, server } = args;
+  requireServerName(server);
+  // Not built for object storage yet (README "Object storage"): refused rather than silently ignored.
+  if (options.async || (options.batch ?? 1) > 1 || options.transport !== 'ssh') {
+    throw new UsageError('--async, --batch and --transport local are not supported with an s3:// target');
+  }
+  const warn = (line: string): void => say(io, line);
+  const { store, location } = await openObjectStore(host, options, io.env, warn);
+  try {
+    if (options.test) {
+      await store.listKeys(`${serverPrefix(location, server)}/`);
+      io.stdout.write(`Ready to accept WAL files for the server ${server}\n`);
+      return 0;
+    }
+    const compression = args.compression;
+    if (compression !== undefined && compression !== 'gzip' && compression !== 'bzip2') {
+      throw new UsageError(`--${compression} is not supported with an s3:// target yet (gzip and bzip2 are)`);
+    }
+    const walPath = args.walPath as string;
+    const wal = requireWalName(basename(walPath), 'WAL file name (basename of WAL_PATH)');
+    const data = await readWal(walPath);
+    const outcome = await putWalObject({ store, location, server, wal, data, compression, compressionLevel: options.compressionLevel, now: new Date() });
+    if (outcome.result === 'duplicate') {
+      // Exit 0 as put-wal 3.13+ does: PostgreSQL must not pile WAL up behind a name it cannot archive.
+      warn(`WARNING: ${wal.name} is already archived as s3://${location.bucket}/${outcome.key} with different content; these bytes were kept at s3://${location.bucket}/${outcome.keptAt}`);
+    }
+    return 0;
+  } finally {
+    store.close();
+  }
+}
+
+/** The whole file, read once: its digests go in the PUT's headers, which precede the body. */
+async function readWal(walPath: string): Promise<Buffer> {
+  const file = await openWal(walPath);
+  try {
+    return await file.handle.readFile();
+  } finally {
+    await file.handle.close();
+  }
+}
