@@ -23,6 +23,8 @@ type Handler = (frame: Frame | undefined) => void;
 
 export class ServeSession {
   private handler: Handler | undefined;
+  /** Resolves when the current request's answer has fully arrived (or the session died). */
+  idle: Promise<void> = Promise.resolve();
   private nextId = 1;
   private dead: string | undefined;
 
@@ -56,16 +58,25 @@ export class ServeSession {
     return this.dead === undefined;
   }
 
-  /** GET: DATA frames become stdout; END (size and sha256 checked) is status 0, RESULT its code. */
+  /**
+   * GET: DATA frames become stdout; END (size and sha256 checked) is status 0, RESULT its code.
+   * abort() answers at once (a transport failure: nothing is published) and drops the rest of the
+   * answer as it arrives, so the session serves the next request instead of costing a new ssh
+   * handshake and remote Node start; `idle` resolves once the answer is complete.
+   */
   get(name: string, partial: boolean, format: TransferFormat, stderr: Writable, hold: boolean): RemoteCommand {
     const id = this.nextId++;
     const stdout = new PassThrough();
     const hash = createHash('sha256');
     let size = 0;
+    let aborted = false;
     const tee = teeStderr(stderr, { hold });
-    const done = new Promise<RemoteExit>((resolve) => {
+    let resolveDone: (exit: RemoteExit) => void = () => undefined;
+    const done = new Promise<RemoteExit>((resolve) => (resolveDone = resolve));
+    this.idle = new Promise<void>((resolveIdle) => {
       this.handler = (frame) => {
         if (frame?.type === FRAME.DATA && frame.id === id) {
+          if (aborted) return;
           hash.update(frame.payload);
           size += frame.payload.length;
           // Backpressure: stop reading the session until the temp file has taken the bytes.
@@ -77,11 +88,31 @@ export class ServeSession {
         }
         this.handler = undefined;
         stdout.end();
-        resolve(this.settle(frame, id, tee, () => ({ size, sha256: hash.digest('hex') })));
+        // A write that asked us to pause gets no 'drain' once the stream is ending: the session
+        // would stay paused and the next request hang. The answer is complete, so read on.
+        this.command.stdout.resume();
+        // An aborted answer's END cannot match (its bytes were dropped): only the frame order counts.
+        if (!aborted) resolveDone(this.settle(frame, id, tee, () => ({ size, sha256: hash.digest('hex') })));
+        else if (frame === undefined || frame.id !== id) this.kill('serve session answered out of order');
+        resolveIdle();
       };
     });
     this.send(encodeJsonFrame(FRAME.GET, id, { name, partial, format }));
-    return this.asCommand(stdout, done, tee);
+    return {
+      stdin: new PassThrough(),
+      stdout,
+      done,
+      abort: () => {
+        if (aborted) return;
+        aborted = true;
+        tee.mute();
+        // Bytes the temp file was still waiting for are not coming: let it finish, unpublished.
+        this.command.stdout.resume();
+        stdout.end();
+        resolveDone({ status: undefined, transportError: 'aborted by the client' });
+      },
+      releaseStderr: (show) => tee.release(show),
+    };
   }
 
   /** PEEK: the names on stdout, one a line, as get-wal --peek prints them. */
@@ -89,9 +120,12 @@ export class ServeSession {
     const id = this.nextId++;
     const stdout = new PassThrough();
     const tee = teeStderr(stderr);
+    let resolveIdle: () => void = () => undefined;
+    this.idle = new Promise<void>((resolve) => (resolveIdle = resolve));
     const done = new Promise<RemoteExit>((resolve) => {
       this.handler = (frame) => {
         this.handler = undefined;
+        resolveIdle();
         const body = frame?.type === FRAME.RESULT && frame.id === id ? parseJsonPayload(frame) : undefined;
         const names = Array.isArray(body?.names) ? body.names.filter((item): item is string => typeof item === 'string') : [];
         stdout.end(names.length > 0 ? `${names.join('\n')}\n` : '');

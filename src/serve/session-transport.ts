@@ -36,7 +36,8 @@ export function sessionTransport(options: SessionTransportOptions): Transport {
         const command = request.peek !== undefined
           ? session.peek(request.walName, request.peek, options.stderr)
           : session.get(request.walName, request.partial, request.output, options.stderr, runOptions.holdStderr === true);
-        void command.done.then(() => pool.release(session));
+        // Back to the pool once the answer is complete, even if this call gave up on it (abort).
+        void command.done.then(() => session.idle).then(() => pool.release(session));
         return command;
       });
     },
