@@ -1,4 +1,4 @@
-// walship-server (and its `barman` alias): Barman's global options, then put-wal or get-wal.
+// walship-server (and its `barman` alias): Barman's global options, then put-wal, get-wal or serve.
 // barman-cli sends `--config='PATH'` and `--config PATH` through the remote shell; both parse here.
 
 import { Option } from 'commander';
@@ -21,6 +21,7 @@ const COMMANDS_HELP = `
 Commands (each takes --help):
   put-wal [-t] SERVER_NAME                 receive WAL files (a tar stream on stdin) into incoming
   get-wal [options] SERVER_NAME WAL_NAME   send one WAL file, or --peek at the names that follow it
+  serve SERVER_NAME                        get-wal and peek over one framed session (walship's restore agent)
   check [options] [SERVER...]              is each archive whole? (Nagios, JSON, Prometheus; walship-server only)
   expire [options] SERVER                  remove WAL no kept base backup needs (walship-server only)
 `;
@@ -47,7 +48,7 @@ const ignoredFlags = (): Option[] =>
 /** The global options and the subcommand with its own arguments; undefined after help or version. */
 export function parseGlobalOptions(argv: readonly string[], io: Pick<CommandIO, 'stdout' | 'invokedAs'>): GlobalOptions | undefined {
   const program = createProgram(SERVER, io)
-    .usage('[-c CONFIG] put-wal|get-wal|check|expire [ARGS...]')
+    .usage('[-c CONFIG] put-wal|get-wal|serve|check|expire [ARGS...]')
     .option('-c, --config <CONFIG>', 'Barman configuration file (default: ~/.barman.conf, /etc/barman.conf, /etc/barman/barman.conf)')
     .argument('[command]')
     .argument('[args...]')
@@ -85,6 +86,10 @@ export async function serverMain(argv: string[], io: CommandIO): Promise<number>
       case 'get-wal': {
         const { getWalCommand } = await import('../get-wal/cli.js');
         return getWalCommand(options.rest, io, options.configPath);
+      }
+      case 'serve': {
+        const { serveCommand } = await import('../serve/cli.js');
+        return serveCommand(options.rest, io, options.configPath);
       }
       default:
         throw new UsageError(

@@ -47,3 +47,10 @@ export function getWalArgs(options: GetWalCall, mode: GetWalMode): string[] {
  */
 export const walNotFoundMessage = (walName: string, serverName: string): string => `WAL file '${walName}' not found in server '${serverName}'`;
 export const unknownServerMessage = (serverName: string): string => `Unknown server '${serverName}'`;
+
+/** `barman [--config=CONFIG] serve SERVER_NAME`: walship-server's session; real Barman refuses it (exit 2). */
+export const serveArgs = (server: string, configPath: string | undefined): string[] => [
+  ...(configPath === undefined ? [] : [`--config=${configPath}`]),
+  'serve',
+  server,
+];

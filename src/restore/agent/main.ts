@@ -18,6 +18,7 @@ import { restoreTargetKey } from '../../agent/target-key.js';
 import { runWorker } from '../../cli/run-main.js';
 import { sweepAbandonedTemps } from '../../durable/temp-sweep.js';
 import { loadServerMain } from '../../server/in-process.js';
+import { sessionTransport } from '../../serve/session-transport.js';
 import { transportFromOptions } from '../../transport/select.js';
 import { DEFAULT_IDLE_EXIT_SECONDS, DEFAULT_QUEUE_MAX, parseRestoreArgs } from '../args.js';
 import { systemIdentifierOf } from '../../wal/cluster-identity.js';
@@ -57,7 +58,10 @@ async function main(): Promise<void> {
     return;
   }
   await armSlot(slot, fence, restoreTargetKey(argv));
-  const transport = transportFromOptions(options, process.stderr, process.env, loadServerMain);
+  // Fetches and peeks over one serve session per lane (no remote Node start per segment); exec
+  // get-wal against a far end that refuses serve (Barman). jobs lanes fetch, one more plans.
+  const base = transportFromOptions(options, process.stderr, process.env, loadServerMain);
+  const transport = sessionTransport({ base, serverName: options.serverName, config: options.config, lanes: options.jobs + 1, stderr: process.stderr, log: say });
   let stopReason: string | undefined;
   let resolveStopped: () => void = () => undefined;
   const stopped = new Promise<void>((resolve) => (resolveStopped = resolve));
