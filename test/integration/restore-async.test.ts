@@ -167,12 +167,15 @@ describe('walship-restore --async with PostgreSQL 15', () => {
     await expectAgentGoneAndSpoolEmpty(dataDir);
   }, 900_000);
 
-  it('spool full (pg_wal/.walship on a 56 MiB tmpfs, default --queue-max): the agent pauses, recovery completes through direct fetches', async () => {
+  // 40 MiB: less than the agent's floor for one fetch (itself plus two segments of 16 MiB), so it
+  // stays paused and every restore_command call reports it; with room for one segment it would
+  // pause and resume between calls, and whether a call lands in a pause would be a race.
+  it('spool full (pg_wal/.walship on a 40 MiB tmpfs, default --queue-max): the agent pauses, PostgreSQL\'s log says so, recovery completes through direct fetches', async () => {
     const dataDir = await copyBackup('full');
     const pgUser = await ensureUser(PG_USER);
     const state = join(dataDir, 'pg_wal', '.walship');
     await mkdir(state, { mode: 0o700 });
-    await exec('mount', ['-t', 'tmpfs', '-o', 'size=56m,mode=0700', 'tmpfs', state]);
+    await exec('mount', ['-t', 'tmpfs', '-o', 'size=40m,mode=0700', 'tmpfs', state]);
     mounts.push(state);
     await chown(state, pgUser.uid, pgUser.gid);
     const pg = await recover(dataDir, []);
