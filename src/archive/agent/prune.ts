@@ -31,6 +31,10 @@ export async function pruneSlot(slot: Slot, status: ArchiveStatus): Promise<void
   const recent = new Set(status.done.slice(-SHIPPED_KEEP));
   await pruneDir(slot, SHIPPED_DIR, (name) => isReady(name) || recent.has(name));
   for (const name of await listStatusNames(slot.dir)) {
-    if (name !== 'global' && !isReady(name)) await remove(join(slotDirPath(slot, STATUS_DIR), `${name}${ERROR_SUFFIX}`));
+    // A per-file error outlives nothing it was about. The global one (the archive host unreachable)
+    // goes once nothing is waiting: lanes fail and succeed concurrently, and a lane that timed out
+    // late can write it after another lane's success cleared it, with no later success to clear it.
+    const stale = name === 'global' ? status.ready.size === 0 : !isReady(name);
+    if (stale) await remove(join(slotDirPath(slot, STATUS_DIR), `${name}${ERROR_SUFFIX}`));
   }
 }
