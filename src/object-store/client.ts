@@ -2,12 +2,13 @@
 // one keep-alive agent, each signed with SigV4 and retried with backoff on throttling, 5xx and
 // dropped connections. Why not the AWS SDK: README "Object storage" has the measured load cost.
 
+import { setTimeout as sleep } from 'node:timers/promises';
 import { createHash } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { Readable } from 'node:stream';
 import { ObjectStoreError } from '../errors.js';
 import { createAgents, readBody, send, xmlText, xmlTexts, type HttpAgents, type HttpRequest } from './http.js';
-import { backoffDelay, DEFAULT_RETRY, isRetryableNetworkError, isRetryableStatus, sleep, type RetryPolicy } from './retry.js';
+import { backoffDelay, DEFAULT_RETRY, isRetryableNetworkError, isRetryableStatus, type RetryPolicy } from './retry.js';
 import { sha256Hex, signRequest, type Credentials } from './sigv4.js';
 import { objectUrl, type StoreEndpoint } from './target.js';
 

@@ -31,4 +31,3 @@ export const isRetryableNetworkError = (error: unknown): boolean => {
 export const backoffDelay = (policy: RetryPolicy, attempt: number, random: () => number = Math.random): number =>
   Math.round(random() * Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** attempt));
 
-export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
