@@ -35,7 +35,9 @@ export async function archiveMain(argv: string[], io: CommandIO): Promise<number
     const args = parseArchiveArgs(argv, io, { walPathRequired: true });
     if (args === undefined) return 0;
     const { options, host, server, walPath } = args;
-    if (isObjectStoreUrl(host)) return (await import('./object-store.js')).archiveToObjectStore(args, io);
+    // One segment at a time goes straight to the bucket; --async and --batch speak put-wal to it
+    // through the object-store transport, like to any archive host.
+    if (isObjectStoreUrl(host) && !options.async && (options.batch ?? 1) <= 1) return (await import('./object-store.js')).archiveToObjectStore(args, io);
     const transport = createTransport({
       kind: options.transport,
       host,
@@ -43,6 +45,7 @@ export async function archiveMain(argv: string[], io: CommandIO): Promise<number
       stderr: io.stderr,
       env: io.env,
       localServer: loadServerMain,
+      objectStore: options,
       ...(options.port === undefined ? {} : { port: options.port }),
       ...(options.reuseConnection === undefined ? {} : { reuseSeconds: options.reuseConnection }),
     });

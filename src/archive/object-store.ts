@@ -16,10 +16,7 @@ import { openWal } from './wal-path.js';
 export async function archiveToObjectStore(args: ParsedArchiveArgs, io: CommandIO): Promise<number> {
   const { options, host, server } = args;
   requireServerName(server);
-  // Not built for object storage yet (README "Object storage"): refused rather than silently ignored.
-  if (options.async || (options.batch ?? 1) > 1 || options.transport !== 'ssh') {
-    throw new UsageError('--async, --batch and --transport local are not supported with an s3:// target');
-  }
+  if (options.transport !== 'ssh') throw new UsageError('--transport local cannot be used with an s3:// target');
   const warn = (line: string): void => say(io, line);
   const { store, location } = await openObjectStore(host, options, io.env, warn);
   try {

@@ -77,12 +77,16 @@ export async function restoreMain(argv: string[], io: CommandIO): Promise<number
 }
 
 async function runRestore(options: RestoreOptions, argv: readonly string[], io: CommandIO): Promise<number> {
-  if (isObjectStoreUrl(options.barmanHost)) {
+  const objectStore = isObjectStoreUrl(options.barmanHost);
+  // One segment at a time comes straight from the bucket; -p and --async speak get-wal to it through
+  // the object-store transport, like to any archive host.
+  if (objectStore && !options.async && options.jobs === 0) {
     const outcome = await (await import('./object-store.js')).restoreFromObjectStore(options, io);
     return outcome === 'not-found' ? EXIT_NOT_FOUND : EXIT_DELIVERED;
   }
   requireServerName(options.serverName);
-  if (options.transport === 'ssh') validateSshTarget(options.barmanHost, options.user, options.port);
+  if (objectStore && options.format !== 'plain') throw new UsageError('-z/-j/--keep-compression are not supported with an s3:// target (objects are decoded by their suffix)');
+  if (options.transport === 'ssh' && !objectStore) validateSshTarget(options.barmanHost, options.user, options.port);
   const transport = transportFromOptions(options, io.stderr, io.env, loadServerMain);
   try {
     if (options.test) return await testConnection(transport, options, io);

@@ -17,8 +17,8 @@ import { verifyFetched } from './fetch.js';
 
 export async function restoreFromObjectStore(options: RestoreOptions, io: CommandIO): Promise<'delivered' | 'not-found' | 'ready'> {
   requireServerName(options.serverName);
-  if (options.async || options.jobs > 0 || options.transport !== 'ssh' || options.format !== 'plain') {
-    throw new UsageError('--async, -p/--parallel, -z/-j/--keep-compression and --transport local are not supported with an s3:// target (objects are decoded by their suffix)');
+  if (options.transport !== 'ssh' || options.format !== 'plain') {
+    throw new UsageError('-z/-j/--keep-compression and --transport local are not supported with an s3:// target (objects are decoded by their suffix)');
   }
   const { store, location } = await openObjectStore(options.barmanHost, options, io.env, (line) => say(io, line));
   try {

@@ -7,9 +7,18 @@ import type { RemoteCommand, RemoteExit, RunOptions, Transport } from './transpo
 
 export type ServerEntry = (argv: string[], io: { stdin: PassThrough; stdout: PassThrough; stderr: Writable; env: NodeJS.ProcessEnv }) => Promise<number>;
 
-export function localTransport(stderr: Writable, env: NodeJS.ProcessEnv, loadServer: () => Promise<ServerEntry>): Transport {
+/** How an in-process far end is named in messages: `local`, or the bucket an s3:// target names. */
+export interface LocalTransportNaming {
+  label: string;
+  /** Prefix of the transport error when the far end could not be reached at all. */
+  failure: string;
+}
+
+const LOCAL: LocalTransportNaming = { label: 'local', failure: 'local server failed' };
+
+export function localTransport(stderr: Writable, env: NodeJS.ProcessEnv, loadServer: () => Promise<ServerEntry>, naming: LocalTransportNaming = LOCAL): Transport {
   return {
-    label: 'local',
+    label: naming.label,
     run(args, options: RunOptions = {}) {
       const stdin = new PassThrough();
       const stdout = new PassThrough();
@@ -18,7 +27,7 @@ export function localTransport(stderr: Writable, env: NodeJS.ProcessEnv, loadSer
       const done: Promise<RemoteExit> = loadServer()
         .then((server) => server([...args], { stdin, stdout, stderr: serverStderr.writable, env }))
         .then((status): RemoteExit => ({ status, ...withTail(serverStderr.tail()) }))
-        .catch((error: unknown): RemoteExit => ({ status: undefined, transportError: `local server failed: ${(error as Error).message}` }))
+        .catch((error: unknown): RemoteExit => ({ status: undefined, transportError: `${naming.failure}: ${(error as Error).message}` }))
         .finally(() => {
           if (!stdout.destroyed) stdout.end();
           // Drain what the server did not read so the client's writes never block forever.

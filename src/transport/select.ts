@@ -4,6 +4,9 @@
 
 import type { Writable } from 'node:stream';
 import { UsageError } from '../errors.js';
+import type { ObjectStoreFlags } from '../object-store/flags.js';
+import { isObjectStoreUrl } from '../object-store/target.js';
+import { objectStoreTransport } from '../object-store/transport.js';
 import { localTransport, type ServerEntry } from './local.js';
 import { openSshTransport } from './openssh.js';
 import type { Transport } from './transport.js';
@@ -21,6 +24,8 @@ export interface TransportChoice {
   env: NodeJS.ProcessEnv;
   /** Loads walship-server's entry point; called only when a local transport runs a command. */
   localServer: () => Promise<ServerEntry>;
+  /** Where an s3:// host's store answers (--endpoint-url, --ca-file). */
+  objectStore?: ObjectStoreFlags;
 }
 
 export function parseTransportKind(value: string): TransportKind {
@@ -29,6 +34,10 @@ export function parseTransportKind(value: string): TransportKind {
 }
 
 export function createTransport(choice: TransportChoice): Transport {
+  if (isObjectStoreUrl(choice.host)) {
+    if (choice.kind === 'local') throw new UsageError('--transport local cannot be used with an s3:// target');
+    return objectStoreTransport(choice.host, choice.objectStore ?? {}, choice.stderr, choice.env);
+  }
   if (choice.kind === 'local') return localTransport(choice.stderr, choice.env, choice.localServer);
   return openSshTransport({
     host: choice.host,
@@ -40,7 +49,7 @@ export function createTransport(choice: TransportChoice): Transport {
 }
 
 /** The same choice in walship-restore's option names (which its prefetch worker's job repeats). */
-export interface RestoreTransportOptions {
+export interface RestoreTransportOptions extends ObjectStoreFlags {
   transport: TransportKind;
   barmanHost: string;
   user: string;
@@ -61,6 +70,7 @@ export function transportFromOptions(
     stderr,
     env,
     localServer,
+    objectStore: { endpointUrl: options.endpointUrl, caFile: options.caFile },
     ...(options.port === undefined ? {} : { port: options.port }),
     ...(options.reuseConnection === undefined ? {} : { reuseSeconds: options.reuseConnection }),
   });

@@ -8,7 +8,7 @@ import type { OwnSegments } from './own-segments.js';
 import type { Spool, SpoolCluster } from './spool.js';
 
 /** The restore options the worker needs: get-wal's, the transport's and the window size. Listed once. */
-const JOB_FIELDS = ['config', 'format', 'partial', 'serverName', 'jobs', 'transport', 'barmanHost', 'user', 'port', 'reuseConnection'] as const;
+const JOB_FIELDS = ['config', 'format', 'partial', 'serverName', 'jobs', 'transport', 'barmanHost', 'user', 'port', 'reuseConnection', 'endpointUrl', 'caFile'] as const;
 
 /**
  * The worker runs with cwd `/`, where no pg_control is: the restore passes the recovering cluster's

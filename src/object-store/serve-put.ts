@@ -1,0 +1,8 @@
+// put-wal against the bucket (not built yet).
+import type { OpenedStore } from './options.js';
+import type { ServerIO } from './server.js';
+
+export async function servePutWal(_opened: OpenedStore, _args: readonly string[], io: ServerIO): Promise<number> {
+  io.stderr.write('ERROR: put-wal to an s3:// target is not built yet\n');
+  return 2;
+}

@@ -1,0 +1,37 @@
+// The far end of the object-store transport: Barman's `put-wal` and `get-wal` commands, as the
+// clients send them (barman-command.ts), answered against the bucket instead of a backup directory.
+// A store that never answered is a transport failure (thrown: the client's "could not reach the
+// archive host", never "not in the archive"); every other failure is the command's own ERROR line
+// and exit status, as a remote barman's would be.
+
+import type { ServerEntry } from '../transport/local.js';
+import { ObjectStoreError } from '../errors.js';
+import type { OpenedStore } from './options.js';
+
+export type ServerIO = Parameters<ServerEntry>[1];
+
+/** Barman's global `--config=FILE` / `--config FILE`: meaningless for a bucket, and skipped. */
+function dropConfig(argv: readonly string[]): string[] {
+  const rest = [...argv];
+  while (rest[0]?.startsWith('--config')) rest.splice(0, rest[0] === '--config' ? 2 : 1);
+  return rest;
+}
+
+export const isUnreachable = (error: unknown): boolean => error instanceof ObjectStoreError && error.status === undefined;
+
+export function objectStoreServer(opened: OpenedStore): ServerEntry {
+  return async (argv, io) => {
+    const [command, ...args] = dropConfig(argv);
+    try {
+      if (command === 'put-wal') return await (await import('./serve-put.js')).servePutWal(opened, args, io);
+      if (command === 'get-wal') return await (await import('./serve-get.js')).serveGetWal(opened, args, io);
+    } catch (error) {
+      if (isUnreachable(error)) throw error;
+      io.stderr.write(`ERROR: ${(error as Error).message}\n`);
+      return 2;
+    }
+    // As Barman's argparse refuses a command it does not know (`serve` included: clients fall back).
+    io.stderr.write(`ERROR: ${JSON.stringify(command ?? '')} is not a command an s3:// target answers\n`);
+    return 2;
+  };
+}
