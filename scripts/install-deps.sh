@@ -14,6 +14,7 @@ packages=(
   openssh-client     # ssh, ssh-keygen
   barman             # the real Barman server: put-wal/get-wal for compatibility tests
   barman-cli         # the real barman-wal-archive / barman-wal-restore clients
+  dpkg-dev           # dpkg-shlibdeps: the .deb's Depends, read from the binary (scripts/package-deb.mjs)
   bzip2 gzip tar     # reference tools that check what walship writes
   xz-utils zstd lz4  # decoders get-wal uses for xz/zstd/lz4-stored WAL (and the tests that store them)
   python3            # barman and barman-cli are Python

@@ -135,6 +135,23 @@ const changelog = () => {
   return `walship (${debVersion}) unstable; urgency=medium\n\n  * Package walship ${pkg.version}: the single-file executable and its commands.\n\n -- ${MAINTAINER}  ${date}\n`;
 };
 
+/**
+ * The libraries the SEA binary links, with the versions its symbols need, as dpkg-shlibdeps reads
+ * them from the binary and the installed packages' symbols files: a hand-written list said
+ * libc6 (>= 2.28) where Node 20's binary needs 2.34, so it would install where it cannot run.
+ */
+function sharedLibraryDepends(binary) {
+  const scratch = `${outDir}/deb/shlibdeps`;
+  rmSync(scratch, { recursive: true, force: true });
+  mkdirSync(`${scratch}/debian`, { recursive: true });
+  writeFileSync(`${scratch}/debian/control`, 'Source: walship\n\nPackage: walship\nArchitecture: any\n');
+  const out = execFileSync('dpkg-shlibdeps', ['-O', `-e${binary}`], { cwd: scratch, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+  rmSync(scratch, { recursive: true, force: true });
+  const depends = /^shlibs:Depends=(.+)$/m.exec(out)?.[1];
+  if (depends === undefined) throw new Error(`dpkg-shlibdeps printed no shlibs:Depends for ${binary}: ${out}`);
+  return depends;
+}
+
 /** Installed-Size is in KiB, counted over the staged files. */
 const installedSize = () => Number(execFileSync('du', ['-sk', '--apparent-size', `${stage}/usr`], { encoding: 'utf8' }).split('\t')[0]);
 
@@ -144,7 +161,7 @@ Version: ${debVersion}
 Architecture: ${arch}
 Maintainer: ${MAINTAINER}
 Installed-Size: ${installedSize()}
-Depends: libc6 (>= 2.28), libgcc-s1, libstdc++6
+Depends: ${sharedLibraryDepends(`${stage}${LIB}/walship`)}
 Recommends: openssh-client, bzip2
 Suggests: xz-utils, zstd, lz4, barman-cli
 Section: database
