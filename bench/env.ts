@@ -14,7 +14,7 @@ const list = (name: string, fallback: readonly string[]): string[] => {
   return raw === undefined || raw.trim() === '' ? [...fallback] : raw.split(',').map((s) => s.trim()).filter(Boolean);
 };
 
-export type ScenarioId = 'startup' | 'archive' | 'sustained' | 'restore' | 'pitr';
+export type ScenarioId = 'startup' | 'startup-forms' | 'archive' | 'sustained' | 'restore' | 'pitr' | 's3-archive' | 's3-restore';
 
 export const BENCH_ENV = {
   /** (a) and (c): segments per tool (issue 9: 16 or more). */
@@ -29,12 +29,17 @@ export const BENCH_ENV = {
   pgbenchScale: num('WALSHIP_BENCH_SCALE', 10),
   /** Start-up probes: calls per command. */
   startupRuns: num('WALSHIP_BENCH_STARTUP_RUNS', 10),
-  scenarios: list('WALSHIP_BENCH_SCENARIOS', ['startup', 'archive', 'sustained', 'restore', 'pitr']) as ScenarioId[],
+  /** Start-up of the shipped forms (scripts/startup-bench.mjs): interleaved rounds. */
+  formsRuns: num('WALSHIP_BENCH_FORMS_RUNS', 30),
+  scenarios: list('WALSHIP_BENCH_SCENARIOS', ['startup', 'startup-forms', 'archive', 'sustained', 'restore', 'pitr', 's3-archive', 's3-restore']) as ScenarioId[],
   /** Tool ids per scenario (see bench/tools/*.ts); empty = the scenario's default set. */
   archiveTools: list('WALSHIP_BENCH_ARCHIVE_TOOLS', []),
   sustainedTools: list('WALSHIP_BENCH_SUSTAINED_TOOLS', ['barman', 'walship-reuse', 'walship-async', 'pgbackrest-async-ssh', 'dd']),
   restoreTools: list('WALSHIP_BENCH_RESTORE_TOOLS', []),
   pitrTools: list('WALSHIP_BENCH_PITR_TOOLS', []),
+  /** (e) and (f), against the S3 store (bench/tools/object-store.ts). */
+  s3ArchiveTools: list('WALSHIP_BENCH_S3_ARCHIVE_TOOLS', []),
+  s3RestoreTools: list('WALSHIP_BENCH_S3_RESTORE_TOOLS', []),
   /** Set to 1 to keep the work dir and the scenario data dirs (agent logs) for debugging. */
   keep: process.env.WALSHIP_BENCH_KEEP === '1',
   /** Set to 0 to leave README.md alone (results still go to bench/results/). */

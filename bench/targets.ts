@@ -1,5 +1,7 @@
-// Issue 9's targets, checked against one run and printed as "reached / not reached" (never asserted).
+// Issue 9's and issue 13's targets, checked against one run and printed as "reached / not reached"
+// (never asserted).
 
+import { ratio } from './format.js';
 import { median } from './stats.js';
 import type { PitrResult, SeqResult, SustainedResult } from './scenarios/types.js';
 
@@ -8,6 +10,9 @@ export interface RunResults {
   sustained: SustainedResult[];
   restore: SeqResult[];
   pitr: PitrResult[];
+  /** (e) and (f): archive and restore against the S3 store. */
+  s3Archive: SeqResult[];
+  s3Restore: SeqResult[];
 }
 
 const ok = (r: SeqResult | undefined): SeqResult | undefined => (r === undefined || r.error !== undefined ? undefined : r);
@@ -58,4 +63,28 @@ export function checkTargets(r: RunResults): string[] {
     `archive second pass ${x(fast, 2)} ms${rw === undefined ? '' : `; restore --async median ${x(rw, 2)} ms`} (each includes spawning /bin/sh from Node; see the start-up table)`,
     fast === undefined ? undefined : fast <= 10 && (rw === undefined || rw <= 10)));
   return lines;
+}
+
+/**
+ * Issue 13 asks for the speed walship gives over ssh; over ssh the target is ≥ 10× faster per call
+ * than Barman's client (issue 9 (a), (c)), so object storage gets the same bar against barman-cloud.
+ * Judged on --async, the recommended mode; the other modes' ratios are printed beside it.
+ */
+export function checkObjectStoreTargets(r: RunResults): string[] {
+  const line = (verb: string, rs: SeqResult[], reference: string, others: Array<[string, string]>): string => {
+    const ref = seq(rs, 'barman-cloud');
+    const w = seq(rs, 'walship-s3-async');
+    const modes = [['--async', 'walship-s3-async'], ...others].map(([label, id]) => {
+      const m = seq(rs, id as string);
+      const failed = rs.some((t) => t.tool.id === id && t.error !== undefined);
+      return failed ? `${label} failed` : `${label} ${x(m)} ms (${ratio(m, ref)})`;
+    });
+    return verdict(`(${verb === 'archive' ? 'e' : 'f'}) S3 ${verb} per call ≥ 10× faster than ${reference}`,
+      `walship ${modes.join(', ')}; ${reference} ${x(ref)} ms (ratios: walship ÷ ${reference}, ≤ 0.10 reaches it)`,
+      w === undefined || ref === undefined ? undefined : w * 10 <= ref);
+  };
+  return [
+    line('archive', r.s3Archive, 'barman-cloud-wal-archive', [['sync', 'walship-s3-sync']]),
+    line('restore', r.s3Restore, 'barman-cloud-wal-restore', [['sync', 'walship-s3-sync'], ['-p 8', 'walship-s3-p8']]),
+  ];
 }

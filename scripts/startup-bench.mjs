@@ -1,14 +1,17 @@
 // Start-up of `walship-archive --version` in each form walship ships (issue 11 item 2): the bundled
 // Node entry, the bin/ sh wrapper that execs Node, the single-file executable directly and through
 // its sh wrapper, and the snapshot build when one was made (`npm run package -- --snapshot`).
-// Median of N runs, wall time of spawn to exit. Usage: node scripts/startup-bench.mjs [N] (default 30).
+// Median of N runs, wall time of spawn to exit. Usage: node scripts/startup-bench.mjs [N] [--json]
+// (default 30; --json prints one JSON object instead, for `npm run bench`, bench/scenarios/startup-forms.ts).
 // Needs `npm run build` and `npm run package`; forms whose files are missing are skipped.
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const runs = Number(process.argv[2] ?? 30);
+const args = process.argv.slice(2);
+const json = args.includes('--json');
+const runs = Number(args.find((a) => a !== '--json') ?? 30);
 
 const forms = [
   ['node dist/bundle/archive.js', [process.execPath, `${root}dist/bundle/archive.js`]],
@@ -36,12 +39,25 @@ const median = (values) => {
 
 // Rounds run every form once each, interleaved, so that load from other processes on a shared
 // machine falls on all forms alike instead of on whichever ran during a busy spell.
-const present = forms.filter(([label, argv]) => existsSync(argv[0]) || console.log(`${label.padEnd(48)} skipped (${argv[0]} not built)`));
+/** The file a form needs: the bundle for the node form, else the executable itself. */
+const fileOf = (argv) => (argv[0] === process.execPath ? argv[1] : argv[0]);
+const present = forms.filter(([, argv]) => existsSync(fileOf(argv)));
 for (const [, argv] of present) timeOnce(argv); // warm the page cache: the SEA binary is ~100 MB
 const times = present.map(() => []);
 for (let round = 0; round < runs; round++) present.forEach(([, argv], i) => times[i].push(timeOnce(argv)));
-console.log(`walship-archive --version, median of ${runs} interleaved runs (ms)`);
-present.forEach(([label], i) => {
-  const t = times[i];
-  console.log(`${label.padEnd(48)} ${median(t).toFixed(1).padStart(7)}   (min ${Math.min(...t).toFixed(1)}, max ${Math.max(...t).toFixed(1)})`);
+
+const results = forms.map(([label, argv]) => {
+  const t = times[present.findIndex(([l]) => l === label)];
+  return t === undefined
+    ? { label, path: fileOf(argv), measured: false }
+    : { label, path: fileOf(argv), measured: true, median: median(t), min: Math.min(...t), max: Math.max(...t) };
 });
+if (json) {
+  console.log(JSON.stringify({ command: 'walship-archive --version', runs, forms: results }));
+} else {
+  for (const r of results.filter((x) => !x.measured)) console.log(`${r.label.padEnd(48)} skipped (${r.path} not built)`);
+  console.log(`walship-archive --version, median of ${runs} interleaved runs (ms)`);
+  for (const r of results.filter((x) => x.measured)) {
+    console.log(`${r.label.padEnd(48)} ${r.median.toFixed(1).padStart(7)}   (min ${r.min.toFixed(1)}, max ${r.max.toFixed(1)})`);
+  }
+}

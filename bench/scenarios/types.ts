@@ -48,3 +48,23 @@ export interface StartupResult {
   label: string;
   calls: number[];
 }
+
+/** One shipped form's `walship-archive --version` (scripts/startup-bench.mjs); no times when not built. */
+export interface FormTiming {
+  label: string;
+  /** The file the form needs (bundle, wrapper or binary). */
+  path: string;
+  median?: number;
+  min?: number;
+  max?: number;
+}
+
+/** Start-up of the shipped forms. */
+export interface FormsResult {
+  runs: number;
+  forms: FormTiming[];
+  /** Why the SEA could not be packaged (its rows are then not measured). */
+  packageError?: string;
+  /** Why the whole measurement failed. */
+  error?: string;
+}

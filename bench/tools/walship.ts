@@ -14,13 +14,20 @@ import type { Tool } from './types.js';
 
 const slot = (dataDir: string, role: 'archive' | 'restore'): string => join(dataDir, 'pg_wal', '.walship', role);
 
-async function agentPidOf(dataDir: string, role: 'archive' | 'restore'): Promise<number | undefined> {
+/** The pid in the agent's pid file under the cluster's slot (any target: one agent per cluster and role). */
+export async function agentPidOf(dataDir: string, role: 'archive' | 'restore'): Promise<number | undefined> {
   try {
     const pid = Number((await readFile(join(slot(dataDir, role), 'agent.pid'), 'utf8')).split(' ')[0]);
     return Number.isInteger(pid) && pid > 0 ? pid : undefined;
   } catch {
     return undefined;
   }
+}
+
+/** Async archive: true once the agent has an ack for every name (the sh fast path's file). */
+export async function allArchiveAcked(dataDir: string, names: readonly string[]): Promise<boolean> {
+  const acks = new Set(await readdir(join(slot(dataDir, 'archive'), 'ack')).catch(() => [] as string[]));
+  return names.every((n) => acks.has(n));
 }
 
 export const hasRestoreAgent = (): boolean => existsSync(join(repoRoot, 'dist', 'bundle', 'restore-agent.js'));
@@ -30,10 +37,7 @@ export function walshipArchiveTools(ctx: ToolContext): Tool[] {
     `${binPath('walship-archive')} ${extra}-U ${user} -c ${shq(cfg)} ${ctx.sshHost} ${SERVER} %p`;
   const toWalship = (extra: string): string => base(ctx.archiveUser.name, ctx.walshipCfg.configPath, extra);
   const resetWalship = (): Promise<void> => emptyBarmanServer(ctx.walshipCfg.barmanHome, SERVER);
-  const allAcked = async (dataDir: string, names: readonly string[]): Promise<boolean> => {
-    const acks = new Set(await readdir(join(slot(dataDir, 'archive'), 'ack')).catch(() => [] as string[]));
-    return names.every((n) => acks.has(n));
-  };
+  const allAcked = allArchiveAcked;
   const agentPid = (dataDir: string): Promise<number | undefined> => agentPidOf(dataDir, 'archive');
   return [
     { id: 'walship-sync', label: 'walship-archive (ssh per call)', family: 'walship', async: false, command: () => toWalship(''), reset: resetWalship },
