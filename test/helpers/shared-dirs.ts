@@ -2,12 +2,13 @@
 // plants directories, symlinks and files there, and the checks every such test makes afterwards.
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { chmod, lstat, mkdir, readdir } from 'node:fs/promises';
-import { join } from 'node:path';
+import { chmod, chown, lchown, lstat, mkdir, readdir, symlink, writeFile } from 'node:fs/promises';
+import { basename, join } from 'node:path';
 import { promisify } from 'node:util';
 import { expect } from 'vitest';
 import { describeRun, run } from './run.js';
-import { ATTACKER_USER, ensureUser, PG_USER } from './users.js';
+import { ensureOwnedDir } from './files.js';
+import { ATTACKER_USER, ensureUser, PG_USER, type SystemUser } from './users.js';
 
 const execFileAsync = promisify(execFile);
 
@@ -95,4 +96,46 @@ export function namespaceOf(
   // The restore spool adds the recovering cluster (issue 10): `.<system identifier>-<hash of the data dir's real path>`.
   const clusterPart = cluster === undefined ? '' : `.${cluster.systemIdentifier}-${hash8(cluster.dataDir)}`;
   return { host: `${user}@${host}`, server: `${server}${suffix}${clusterPart}` };
+}
+
+/** A directory the attacker owns with `mode`, somewhere only it decides about (not in a shared parent). */
+export async function attackerOwnedDir(within: string, tag: string, attacker: SystemUser, mode: number): Promise<string> {
+  const dir = `${within}/evil-${tag}`;
+  await ensureOwnedDir(dir, attacker, mode);
+  return dir;
+}
+
+/** `base/<host>/<server>`, each level 0700 and the user's own: a private namespace as walship makes it. */
+export async function ownNamespace(base: string, ns: { host: string; server: string }, user: SystemUser): Promise<string> {
+  const nsDir = `${base}/${ns.host}/${ns.server}`;
+  for (const dir of [base, `${base}/${ns.host}`, nsDir]) await ensureOwnedDir(dir, user, 0o700);
+  return nsDir;
+}
+
+/** Plants `content` at `path`; `tag` names any directory of the attacker's it needs. */
+export type Plant = (path: string, content: Buffer | string, tag: string) => Promise<void>;
+
+/**
+ * The hostile files an attacker (or a careless admin) leaves under a name in the user's own private
+ * namespace: another user's file, the user's own but world-writable, and a symlink to another
+ * user's file. walship must trust none of them (issue 8).
+ */
+export function hostilePlants(setup: () => { user: SystemUser; attacker: SystemUser; work: string }): Array<[string, Plant]> {
+  // it.each lists the cases before beforeAll has made the users: they are read when a case runs.
+  const plantAs = async (path: string, content: Buffer | string, owner: SystemUser, mode: number): Promise<void> => {
+    await writeFile(path, content);
+    await chown(path, owner.uid, owner.gid);
+    await chmod(path, mode);
+  };
+  return [
+    ['owned by another user (mode 0644)', (path, content) => plantAs(path, content, setup().attacker, 0o644)],
+    ['owned by the user but mode 0666', (path, content) => plantAs(path, content, setup().user, 0o666)],
+    ["a symlink to another user's file", async (path, content, tag) => {
+      const { user, attacker, work } = setup();
+      const target = `${await attackerOwnedDir(work, tag, attacker, 0o755)}/${basename(path)}`;
+      await plantAs(target, content, attacker, 0o644);
+      await symlink(target, path);
+      await lchown(path, user.uid, user.gid);
+    }],
+  ];
 }

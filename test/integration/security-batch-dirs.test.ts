@@ -4,7 +4,7 @@
 // archive_command exit 0 for a segment that was never archived. Whatever is planted, exit 0 means
 // the archive host has the segment's bytes, and no record is ever written through a symlink or into
 // another account's directory (decisions D1 in the issue: a refused directory means "no batching").
-import { chmod, chown, lchown, link, readFile, readdir, rm, symlink, writeFile } from 'node:fs/promises';
+import { chown, link, readFile, readdir, rm, symlink, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeBarmanConfig } from '../helpers/barman.js';
@@ -13,10 +13,13 @@ import { requireIntegration } from '../helpers/requirements.js';
 import { binPath, describeRun, repoRoot, run, type RunResult } from '../helpers/run.js';
 import {
   asAttacker,
+  attackerOwnedDir,
+  hostilePlants,
   expectOneWarningNaming,
   listTree,
   makeSharedParent,
   namespaceOf,
+  ownNamespace,
   ownerAndMode,
   sha256,
   warningLines,
@@ -111,11 +114,7 @@ async function expectArchived(r: RunResult, c: Case): Promise<void> {
 }
 
 /** A directory owned by the attacker, with mode, outside the shared parent. */
-async function attackerDir(tag: string, mode: number): Promise<string> {
-  const dir = `${work}/evil-${tag}`;
-  await ensureOwnedDir(dir, attacker, mode);
-  return dir;
-}
+const attackerDir = (tag: string, mode: number): Promise<string> => attackerOwnedDir(work, tag, attacker, mode);
 
 /** The record walship-archive would leave for `name`: "the archive host acknowledged these bytes". */
 const recordFor = (name: string): string => `${sha256(walBytes(name))} ${walBytes(name).length}\n`;
@@ -184,38 +183,15 @@ describe('a record claiming WAL_PATH is already archived, where walship-archive 
   /** The user's own batch base (0700, in a root-owned 755 dir) with this case's namespace made. */
   async function ownBatchDir(tag: string, c: Case): Promise<{ batchDir: string; nsDir: string }> {
     const batchDir = `${work}/own-batch-${tag}`;
-    const nsDir = `${batchDir}/${c.ns.host}/${c.ns.server}`;
-    for (const dir of [batchDir, `${batchDir}/${c.ns.host}`, nsDir]) await ensureOwnedDir(dir, pgUser, 0o700);
-    return { batchDir, nsDir };
+    return { batchDir, nsDir: await ownNamespace(batchDir, c.ns, pgUser) };
   }
 
-  const plants: Array<[string, (path: string, c: Case) => Promise<void>]> = [
-    ['owned by another user (mode 0644)', async (path, c) => {
-      await writeFile(path, recordFor(c.wal));
-      await chown(path, attacker.uid, attacker.gid);
-      await chmod(path, 0o644);
-    }],
-    ['owned by the user but mode 0666', async (path, c) => {
-      await writeFile(path, recordFor(c.wal));
-      await chown(path, pgUser.uid, pgUser.gid);
-      await chmod(path, 0o666);
-    }],
-    ["a symlink to another user's file", async (path, c) => {
-      const target = `${await attackerDir(`record-target-${c.server}`, 0o755)}/${c.wal}.shipped`;
-      await writeFile(target, recordFor(c.wal));
-      await chown(target, attacker.uid, attacker.gid);
-      await chmod(target, 0o644);
-      await symlink(target, path);
-      await lchown(path, pgUser.uid, pgUser.gid);
-    }],
-  ];
-
-  it.each(plants)(
+  it.each(hostilePlants(() => ({ user: pgUser, attacker, work })))(
     "in the user's own namespace, a record %s is ignored: WAL_PATH is shipped (exit 0 only once the archive host has it) and a WARNING names it",
     async (what, plant) => {
       const c = await newCase(`record-${what.replace(/[^a-z0-9]+/g, '-')}`, 0);
       const { batchDir, nsDir } = await ownBatchDir(c.server, c);
-      await plant(`${nsDir}/${c.wal}.shipped`, c);
+      await plant(`${nsDir}/${c.wal}.shipped`, recordFor(c.wal), `record-target-${c.server}`);
       const r = await archive(c, ['--batch', '4', '--batch-dir', batchDir]);
       await expectArchived(r, c);
       expect(warningLines(r.stderr).filter((line) => line.includes(c.wal)), r.stderr).toHaveLength(1);

@@ -4,7 +4,7 @@
 // archive's bytes, never writes into the other account's directories, and says so with a WARNING
 // (decisions D1 in the issue: a refused spool means "no spool", never a failed restore).
 import { spawn, type ChildProcess } from 'node:child_process';
-import { chmod, chown, lchown, readFile, readdir, realpath, rm, symlink, writeFile } from 'node:fs/promises';
+import { chmod, chown, readFile, readdir, realpath, rm, symlink, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeBarmanConfig } from '../helpers/barman.js';
@@ -13,10 +13,13 @@ import { requireIntegration } from '../helpers/requirements.js';
 import { binPath, describeRun, repoRoot, run, type RunResult } from '../helpers/run.js';
 import {
   asAttacker,
+  attackerOwnedDir,
+  hostilePlants,
   expectOneWarningNaming,
   listTree,
   makeSharedParent,
   namespaceOf,
+  ownNamespace,
   ownerAndMode,
   sha256,
   waitForPgProcesses,
@@ -110,12 +113,7 @@ async function expectDeliveredFromArchive(r: RunResult, dest: string, name: stri
   expect(sha256(await readFile(dest)), `WAL_DEST of ${name}`).toBe(sha256(archived(name)));
 }
 
-/** A directory owned by the attacker, with mode, somewhere only it decides about (not in the shared parent). */
-async function attackerDir(tag: string, mode: number): Promise<string> {
-  const dir = `${work}/evil-${tag}`;
-  await ensureOwnedDir(dir, attacker, mode);
-  return dir;
-}
+const attackerDir = (tag: string, mode: number): Promise<string> => attackerOwnedDir(work, tag, attacker, mode);
 
 describe('a shared world-writable parent (mode 1777, like /var/tmp)', () => {
   it('a spool directory walship-restore creates itself there is private (0700, its own) and used for prefetching', async () => {
@@ -185,39 +183,16 @@ describe("a file under a segment name in the user's own spool namespace", () => 
   /** A private spool (0700, owned by PostgreSQL's user, in a root-owned 755 dir) with its namespace made. */
   async function ownSpool(tag: string): Promise<{ spool: string; nsDir: string }> {
     const spool = `${work}/own-spool-${tag}`;
-    const nsDir = `${spool}/${ns.host}/${ns.server}`;
-    for (const dir of [spool, `${spool}/${ns.host}`, nsDir]) await ensureOwnedDir(dir, pgUser, 0o700);
-    return { spool, nsDir };
+    return { spool, nsDir: await ownNamespace(spool, ns, pgUser) };
   }
 
-  const plants: Array<[string, (path: string, name: string) => Promise<void>]> = [
-    ['owned by another user (mode 0644)', async (path, name) => {
-      await writeFile(path, plantedBytes(name));
-      await chown(path, attacker.uid, attacker.gid);
-      await chmod(path, 0o644);
-    }],
-    ['owned by the user but mode 0666', async (path, name) => {
-      await writeFile(path, plantedBytes(name));
-      await chown(path, pgUser.uid, pgUser.gid);
-      await chmod(path, 0o666);
-    }],
-    ["a symlink to another user's file", async (path, name) => {
-      const target = `${await attackerDir(`spooled-target-${name}`, 0o755)}/${name}`;
-      await writeFile(target, plantedBytes(name));
-      await chown(target, attacker.uid, attacker.gid);
-      await chmod(target, 0o644);
-      await symlink(target, path);
-      await lchown(path, pgUser.uid, pgUser.gid);
-    }],
-  ];
-
-  it.each(plants)(
+  it.each(hostilePlants(() => ({ user: pgUser, attacker, work })))(
     'a spooled segment %s is never delivered: WAL_DEST holds the archive\'s bytes, a WARNING names it, and it is gone from the spool',
     async (what, plant) => {
       const tag = what.replace(/[^a-z0-9]+/g, '-');
       const name = names()[4]!;
       const { spool, nsDir } = await ownSpool(tag);
-      await plant(`${nsDir}/${name}`, name);
+      await plant(`${nsDir}/${name}`, plantedBytes(name), `spooled-target-${name}`);
       expect(sha256(plantedBytes(name))).not.toBe(sha256(archived(name)));
       const { r, dest } = await restoreWithSpool(spool, name, `planted-${tag}`);
       await expectDeliveredFromArchive(r, dest, name);
