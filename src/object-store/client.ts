@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { Readable } from 'node:stream';
 import { ObjectStoreError } from '../errors.js';
-import { createAgents, readBody, send, xmlText, xmlTexts, type HttpAgents, type HttpRequest } from './http.js';
+import { certificateHint, createAgents, readBody, send, xmlText, xmlTexts, type HttpAgents, type HttpRequest } from './http.js';
 import { backoffDelay, DEFAULT_RETRY, isRetryableNetworkError, isRetryableStatus, type RetryPolicy } from './retry.js';
 import { sha256Hex, signRequest, type Credentials } from './sigv4.js';
 import { objectUrl, type StoreEndpoint } from './target.js';
@@ -134,7 +134,12 @@ export class ObjectStore {
       try {
         response = await send(this.agents, { method: req.method, url, headers: signed.headers, body: req.body }, this.config.timeoutMs ?? 60_000);
       } catch (error) {
-        if (last || !isRetryableNetworkError(error)) throw new ObjectStoreError(`${what}: ${(error as Error).message}`, undefined, undefined, { cause: error });
+        // No status: the store never answered, which walship-archive exits 3 for and walship-restore 2,
+        // as they do when ssh fails. A refused certificate is one such case on purpose: like ssh's
+        // host-key check failing, it means no trusted store was reached, not that the store said no.
+        if (last || !isRetryableNetworkError(error)) {
+          throw new ObjectStoreError(`${what}: ${(error as Error).message}`, undefined, undefined, { cause: error, hint: certificateHint(error, url) });
+        }
         await this.pause(attempt, `${what}: ${(error as Error).message}`);
         continue;
       }

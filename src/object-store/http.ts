@@ -2,11 +2,12 @@
 // headers and either the whole (small) body or the body stream. TLS certificates are verified
 // always; a private CA comes from --ca-file, never by switching verification off.
 
+import { X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import type { Readable } from 'node:stream';
-import { ObjectStoreConfigError } from '../errors.js';
+import { errnoCode, ObjectStoreConfigError } from '../errors.js';
 
 export interface HttpRequest {
   method: 'GET' | 'PUT' | 'HEAD' | 'DELETE';
@@ -23,19 +24,61 @@ export interface HttpAgents {
 
 /** One agent per protocol per process: segments of one call, and the agent's PUTs, reuse connections. */
 export function createAgents(caFile: string | undefined): HttpAgents {
-  let ca: Buffer | undefined;
-  if (caFile !== undefined) {
-    try {
-      ca = readFileSync(caFile);
-    } catch (error) {
-      throw new ObjectStoreConfigError(`cannot read the CA file ${caFile}: ${(error as Error).message}`, { cause: error });
-    }
-  }
+  const ca = caFile === undefined ? undefined : readCaFile(caFile);
   const options = { keepAlive: true, maxSockets: 16, keepAliveMsecs: 1_000 };
   const http = new HttpAgent(options);
-  // rejectUnauthorized is Node's default; written out because it is a promise of this tool.
+  // Written out, not left to Node's default: the default follows NODE_TLS_REJECT_UNAUTHORIZED, and
+  // "0" there would switch verification off for every request (measured on Node 20: the explicit
+  // option wins, the variable then only makes Node print its warning). `ca` replaces the system
+  // roots, as the AWS CLI's --ca-bundle does: with --ca-file only that CA is trusted.
   const https = new HttpsAgent({ ...options, rejectUnauthorized: true, ...(ca === undefined ? {} : { ca }) });
   return { agentFor: (url) => (url.protocol === 'https:' ? https : http), close: () => (http.destroy(), https.destroy()) };
+}
+
+/**
+ * The --ca-file bundle: one or more PEM certificates, the only form Node's `ca` takes. Checked here
+ * because Node ignores what is not PEM without a word, and the store would then fail every call as
+ * untrusted: a configuration mistake must read as one (exit 2) before anything is sent.
+ */
+function readCaFile(caFile: string): Buffer {
+  let bundle: Buffer;
+  try {
+    bundle = readFileSync(caFile);
+  } catch (error) {
+    throw new ObjectStoreConfigError(`cannot read the CA file ${caFile}: ${(error as Error).message}`, { cause: error });
+  }
+  const pems = bundle.toString('latin1').match(/-----BEGIN CERTIFICATE-----[^-]*-----END CERTIFICATE-----/g) ?? [];
+  if (pems.length === 0) {
+    throw new ObjectStoreConfigError(`the CA file ${caFile} holds no PEM certificate (no -----BEGIN CERTIFICATE----- block)`, {
+      hint: `--ca-file takes PEM; a DER certificate converts with: openssl x509 -inform der -in ${caFile} -out ca.pem`,
+    });
+  }
+  for (const pem of pems) {
+    try {
+      new X509Certificate(pem);
+    } catch (error) {
+      throw new ObjectStoreConfigError(`the CA file ${caFile} holds a certificate that does not parse: ${(error as Error).message}`, { cause: error });
+    }
+  }
+  return bundle;
+}
+
+/**
+ * OpenSSL's verification failures as Node reports them (node:tls "X509 certificate error codes") and
+ * Node's host-name check. Never retried: waiting does not make a certificate trusted.
+ */
+const CERTIFICATE_ERRORS = new Set([
+  'UNABLE_TO_GET_ISSUER_CERT', 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'UNABLE_TO_DECRYPT_CERT_SIGNATURE',
+  'UNABLE_TO_DECODE_ISSUER_PUBLIC_KEY', 'CERT_SIGNATURE_FAILURE', 'CERT_NOT_YET_VALID', 'CERT_HAS_EXPIRED', 'ERROR_IN_CERT_NOT_BEFORE_FIELD',
+  'ERROR_IN_CERT_NOT_AFTER_FIELD', 'DEPTH_ZERO_SELF_SIGNED_CERT', 'SELF_SIGNED_CERT_IN_CHAIN', 'CERT_CHAIN_TOO_LONG', 'CERT_REVOKED',
+  'INVALID_CA', 'PATH_LENGTH_EXCEEDED', 'INVALID_PURPOSE', 'CERT_UNTRUSTED', 'CERT_REJECTED', 'HOSTNAME_MISMATCH', 'ERR_TLS_CERT_ALTNAME_INVALID',
+]);
+
+/** What to do about a certificate the endpoint presented and verification refused; undefined for any other failure. */
+export function certificateHint(error: unknown, url: URL): string | undefined {
+  const code = errnoCode(error);
+  if (code === undefined || !CERTIFICATE_ERRORS.has(code)) return undefined;
+  return `the certificate of ${url.host} failed verification (${code}); for a store with a private CA, pass the CA's PEM file with --ca-file`;
 }
 
 /** Sends the request; resolves with the response once its headers arrived (the body not yet read). */

@@ -6,7 +6,7 @@
 
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { createCompressor, type TransferCompression } from '../codec/codecs.js';
+import { createCompressor, type ArchiveCompression } from '../codec/codecs.js';
 import { InvalidSegmentError } from '../errors.js';
 import { validateSegment } from '../wal/header.js';
 import type { WalName } from '../wal/name.js';
@@ -23,7 +23,8 @@ export interface StorePutRequest {
   wal: WalName;
   /** The file's bytes, read once. */
   data: Buffer;
-  compression?: TransferCompression | undefined;
+  /** Client-side compression; the key's suffix names it (barman-cloud's only label for it). */
+  compression?: ArchiveCompression | undefined;
   compressionLevel?: number | undefined;
   now: Date;
 }
@@ -65,7 +66,7 @@ async function sameContent(req: StorePutRequest, key: string, stem: string): Pro
   return decoded !== undefined && decoded.equals(req.data);
 }
 
-async function compress(data: Buffer, kind: TransferCompression, level: number | undefined): Promise<Buffer> {
+async function compress(data: Buffer, kind: ArchiveCompression, level: number | undefined): Promise<Buffer> {
   const chunks: Buffer[] = [];
   await pipeline(Readable.from([data]), createCompressor(kind, level), async (stream: AsyncIterable<Buffer>) => {
     for await (const chunk of stream) chunks.push(chunk);

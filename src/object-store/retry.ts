@@ -11,7 +11,11 @@ export interface RetryPolicy {
   maxDelayMs: number;
 }
 
-/** 5 attempts over about 3 s: rides out a store restart or a throttling burst, yet answers PostgreSQL well inside its own retry cycle. */
+/**
+ * 5 attempts, so 4 pauses of 100-200, 200-400, 400-800 and 800-1600 ms: 1.5 to 3 s in all. That rides
+ * out a store restart (radosgw's takes under a second here) or a throttling burst, yet answers
+ * PostgreSQL well inside its own retry cycle.
+ */
 export const DEFAULT_RETRY: RetryPolicy = { attempts: 5, baseDelayMs: 200, maxDelayMs: 2_000 };
 
 const RETRY_STATUSES = new Set([408, 429, 500, 502, 503, 504]);
@@ -27,7 +31,14 @@ export const isRetryableNetworkError = (error: unknown): boolean => {
   return (code !== undefined && RETRY_ERRNOS.has(code)) || (error instanceof Error && /socket hang up/.test(error.message));
 };
 
-/** Exponential backoff with full jitter (AWS's recommendation), so parallel clients do not retry in step. */
-export const backoffDelay = (policy: RetryPolicy, attempt: number, random: () => number = Math.random): number =>
-  Math.round(random() * Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** attempt));
+/**
+ * Exponential backoff with "equal jitter" (AWS Architecture Blog, "Exponential Backoff And Jitter"):
+ * half of each step fixed, half random. The random half keeps parallel clients out of step; the
+ * fixed half gives the retries a floor. Full jitter has none: its 4 pauses summed to under 1 s one
+ * time in five (simulated), so a store restarting for a second could see every retry fail.
+ */
+export function backoffDelay(policy: RetryPolicy, attempt: number, random: () => number = Math.random): number {
+  const step = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** attempt);
+  return Math.round(step / 2 + random() * (step / 2));
+}
 

@@ -7,6 +7,8 @@
 
 import { randomUUID } from 'node:crypto';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { ObjectStore } from '../../src/object-store/client.js';
+import { resolveEndpoint } from '../../src/object-store/target.js';
 import { startDaemon, waitUntilReady, type Daemon } from './daemon.js';
 import { freePort } from './free-port.js';
 import { describeRun, run } from './run.js';
@@ -20,7 +22,7 @@ export interface Ceph {
   env: Record<string, string>;
   /** Stops radosgw only (the S3 endpoint goes away, the cluster keeps the objects). */
   stopGateway(): Promise<void>;
-  /** Starts radosgw again on the same port. */
+  /** Starts radosgw again on the same port; does nothing while it runs. */
   startGateway(): Promise<void>;
   createBucket(name: string): Promise<void>;
   stop(): Promise<void>;
@@ -118,6 +120,9 @@ export async function startCeph(): Promise<Ceph> {
   const endpoint = `http://127.0.0.1:${rgwPort}`;
   let gateway: Daemon | undefined;
   const startGateway = async (): Promise<void> => {
+    // Idempotent, so a test's `finally` can make sure the store is up: a second radosgw on the port
+    // would fail to bind while the readiness probe, answered by the first, called it started.
+    if (gateway !== undefined && !gateway.exited()) return;
     gateway = start('rgw', ['radosgw', '-c', conf, '-n', 'client.admin', '-f']);
     await waitUntilReady(gateway, () => fetch(endpoint).then(() => true, () => false), { name: 'radosgw', logPath: `${dir}/log/rgw.out`, timeoutMs: 30_000 });
   };
@@ -156,4 +161,24 @@ export async function startCeph(): Promise<Ceph> {
       await rm(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** A running cluster with one bucket, and walship's own client on it straight to radosgw (to read raw objects back and list keys). */
+export interface CephBucket {
+  ceph: Ceph;
+  store: ObjectStore;
+  /** Closes the client and stops the cluster. */
+  stop(): Promise<void>;
+}
+
+export async function startCephBucket(bucket: string): Promise<CephBucket> {
+  const ceph = await startCeph();
+  try {
+    await ceph.createBucket(bucket);
+  } catch (error) {
+    await ceph.stop();
+    throw error;
+  }
+  const store = new ObjectStore({ endpoint: resolveEndpoint(ceph.endpoint, {}), bucket, credentials: { accessKeyId: ceph.accessKey, secretAccessKey: ceph.secretKey } });
+  return { ceph, store, stop: async () => (store.close(), ceph.stop()) };
 }

@@ -62,10 +62,18 @@ describe('retry', () => {
     expect(isRetryableNetworkError(Object.assign(new Error('x'), { code: 'CERT_HAS_EXPIRED' }))).toBe(false);
   });
 
-  it('backs off exponentially with full jitter, capped', () => {
+  it('backs off exponentially with equal jitter (half fixed, half random), capped', () => {
     expect(backoffDelay(DEFAULT_RETRY, 0, () => 1)).toBe(200);
     expect(backoffDelay(DEFAULT_RETRY, 3, () => 1)).toBe(1600);
     expect(backoffDelay(DEFAULT_RETRY, 10, () => 1)).toBe(2000);
-    expect(backoffDelay(DEFAULT_RETRY, 3, () => 0)).toBe(0);
+    expect(backoffDelay(DEFAULT_RETRY, 3, () => 0)).toBe(800);
+    expect(backoffDelay(DEFAULT_RETRY, 10, () => 0)).toBe(1000);
+  });
+
+  it('the default retries wait 1.5 s at the least and 3 s at the most in all, whatever the jitter draws', () => {
+    const pauses = (random: () => number): number[] => Array.from({ length: DEFAULT_RETRY.attempts - 1 }, (_, attempt) => backoffDelay(DEFAULT_RETRY, attempt, random));
+    const total = (random: () => number): number => pauses(random).reduce((sum, pause) => sum + pause, 0);
+    expect(total(() => 0)).toBe(1500);
+    expect(total(() => 1)).toBe(3000);
   });
 });
