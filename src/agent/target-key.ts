@@ -30,16 +30,24 @@ export interface TargetIdentity extends ArchiveHostKey {
   checksum: 'sha256' | 'md5';
   /** Codec name sent, or undefined for plain bytes. */
   compression: string | undefined;
+  /**
+   * For an s3:// target: the endpoint URL the store answers at, as resolved (--endpoint-url,
+   * AWS_ENDPOINT_URL…). The same bucket and prefix on another store are another archive.
+   */
+  endpoint?: string | undefined;
 }
 
 const DEFAULT_SSH_PORT = 22;
 
 /**
  * sha256 (hex) of the normalised identity: host case folded, the default port spelled out. A
- * different -p spelling or argument order then never forces a re-ship (design §1).
+ * different -p spelling or argument order then never forces a re-ship (design §1). An s3:// target
+ * keeps its case (bucket names are lower case anyway, key prefixes are case-sensitive: `s3://b/PG`
+ * and `s3://b/pg` are two archives) and is keyed by its endpoint instead of an ssh user and port.
  */
 export function targetHash(identity: TargetIdentity): string {
-  const normalised = [
+  if (identity.endpoint !== undefined) return hashOf(objectStoreIdentity(identity, identity.endpoint));
+  return hashOf([
     'walship-target-v1',
     identity.user,
     identity.barmanHost.toLowerCase(),
@@ -48,6 +56,16 @@ export function targetHash(identity: TargetIdentity): string {
     identity.serverName,
     identity.checksum,
     identity.compression ?? null,
-  ];
-  return createHash('sha256').update(JSON.stringify(normalised)).digest('hex');
+  ]);
 }
+
+const objectStoreIdentity = (identity: TargetIdentity, endpoint: string): unknown[] => [
+  'walship-target-s3-v1',
+  endpoint,
+  identity.barmanHost,
+  identity.serverName,
+  identity.checksum,
+  identity.compression ?? null,
+];
+
+const hashOf = (normalised: unknown[]): string => createHash('sha256').update(JSON.stringify(normalised)).digest('hex');

@@ -2,12 +2,14 @@
 // otherwise ship WAL_PATH plus up to N-1 ready segments in one put-wal stream and record the extras.
 // Batching is a shortcut only: whenever it cannot work (a records directory that cannot be made or
 // is not safe to use, a record that does not match or cannot be trusted) walship falls back to
-// shipping the one file PostgreSQL asked for, with a WARNING.
+// shipping the one file PostgreSQL asked for, with a WARNING. To an s3:// target the stream goes
+// through the object-store transport to put-wal against the bucket (serve-put.ts), so nothing here
+// is ssh's: the backlog, the records and the acknowledgement rule are the same.
 
 import { basename } from 'node:path';
 import { openPrivateDir } from '../durable/private-dir.js';
 import { walshipStateDir } from '../durable/walship-home.js';
-import { archiveHostNamespace } from '../transport/namespace.js';
+import { archiveHostNamespace, shortHash } from '../transport/namespace.js';
 import { requireWalName } from '../wal/name.js';
 import { archiveWal, type ArchiveRequest, type SentWal } from './archive.js';
 import { readyBacklog } from './backlog.js';
@@ -24,6 +26,11 @@ export interface BatchOptions {
   user: string;
   host: string;
   port: number | undefined;
+  /**
+   * An s3:// target's resolved endpoint URL: part of the namespace, so a record that the store at one
+   * endpoint has a segment is never taken for another store holding the same bucket and prefix.
+   */
+  endpoint?: string | undefined;
   warn: (line: string) => void;
 }
 
@@ -48,7 +55,8 @@ export async function archiveWithBacklog(request: ArchiveRequest, batch: BatchOp
 
 /** The records directory, or undefined (with a WARNING) when it must not be used: then no batching. */
 async function openRecords(request: ArchiveRequest, batch: BatchOptions): Promise<{ dir: string } | undefined> {
-  const namespace = archiveHostNamespace({ user: batch.user, barmanHost: batch.host, port: batch.port, config: request.configPath, serverName: request.server });
+  const barmanHost = batch.endpoint === undefined ? batch.host : `${batch.host}+${shortHash(batch.endpoint)}`;
+  const namespace = archiveHostNamespace({ user: batch.user, barmanHost, port: batch.port, config: request.configPath, serverName: request.server });
   try {
     return await openPrivateDir(batch.dir ?? walshipStateDir('batch'), namespace);
   } catch (error) {

@@ -9,7 +9,7 @@ import { loadServerMain } from '../server/in-process.js';
 import { archiveWal, testArchive } from './archive.js';
 import { archiveAsync } from './async-client.js';
 import { archiveWithBacklog } from './batch.js';
-import { CHECK_FLAG, isCheckMode, parseArchiveArgs } from './options.js';
+import { CHECK_FLAG, isCheckMode, parseArchiveArgs, targetIdentityOf } from './options.js';
 
 /**
  * Exit statuses (SPEC §1): 0 archived; 3 ssh itself failed; the remote's own status when put-wal
@@ -55,9 +55,10 @@ export async function archiveMain(argv: string[], io: CommandIO): Promise<number
     const warn = (line: string): void => void io.stderr.write(`${line}\n`);
     if (options.async) {
       // archive_command runs with the data directory as cwd (pgarch.c), and %p is relative to it.
-      await archiveAsync(request, { args, argv, dataDir: process.cwd(), warn });
+      await archiveAsync(request, { args, argv, dataDir: process.cwd(), env: io.env, warn });
     } else if ((options.batch ?? 1) > 1) {
-      await archiveWithBacklog(request, { max: options.batch ?? 1, dir: options.batchDir, user: options.user, host, port: options.port, warn });
+      const { endpoint } = targetIdentityOf(args, io.env);
+      await archiveWithBacklog(request, { max: options.batch ?? 1, dir: options.batchDir, user: options.user, host, port: options.port, endpoint, warn });
     } else {
       await archiveWal(request);
     }

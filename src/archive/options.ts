@@ -12,6 +12,7 @@ import type { TransportKind } from '../transport/select.js';
 import type { ArchiveCompression } from '../codec/codecs.js';
 import { resolveLevel } from '../codec/levels.js';
 import { addObjectStoreOptions, type ObjectStoreFlags } from '../object-store/flags.js';
+import { isObjectStoreUrl, OBJECT_STORE_SCHEME, parseStoreUrl, resolveEndpoint } from '../object-store/target.js';
 
 export interface ArchiveOptions extends ObjectStoreFlags {
   user: string;
@@ -127,8 +128,12 @@ function levelFor(program: Command, compression: ArchiveCompression | undefined,
   return level;
 }
 
-/** What shipped/ records are keyed by: the destination, however its flags were spelled. */
-export const targetIdentityOf = (args: ParsedArchiveArgs): TargetIdentity => ({
+/**
+ * What shipped/ records are keyed by: the destination, however its flags were spelled. An s3://
+ * target is named by its bucket and prefix as parsed (a trailing slash names the same archive) and
+ * by the endpoint its store answers at, resolved in `env` as the transport resolves it.
+ */
+export const targetIdentityOf = (args: ParsedArchiveArgs, env: NodeJS.ProcessEnv): TargetIdentity => ({
   user: args.options.user,
   barmanHost: args.host,
   port: args.options.port,
@@ -136,4 +141,10 @@ export const targetIdentityOf = (args: ParsedArchiveArgs): TargetIdentity => ({
   serverName: args.server,
   checksum: args.checksum,
   compression: args.compression,
+  ...(isObjectStoreUrl(args.host) ? objectStoreTarget(args, env) : {}),
 });
+
+function objectStoreTarget(args: ParsedArchiveArgs, env: NodeJS.ProcessEnv): Pick<TargetIdentity, 'barmanHost' | 'endpoint'> {
+  const { bucket, prefix } = parseStoreUrl(args.host);
+  return { barmanHost: `${OBJECT_STORE_SCHEME}${bucket}/${prefix}`, endpoint: resolveEndpoint(args.options.endpointUrl, env).url.href };
+}

@@ -7,6 +7,7 @@
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createCompressor, type ArchiveCompression } from '../codec/codecs.js';
+import type { Compression } from '../codec/stored.js';
 import { InvalidSegmentError } from '../errors.js';
 import { validateSegment } from '../wal/header.js';
 import type { WalName } from '../wal/name.js';
@@ -26,6 +27,12 @@ export interface StorePutRequest {
   /** Client-side compression; the key's suffix names it (barman-cloud's only label for it). */
   compression?: ArchiveCompression | undefined;
   compressionLevel?: number | undefined;
+  /**
+   * Bytes to store exactly as they are, already compressed by the sender (a -z/-j member of a
+   * put-wal stream), under `compression`'s suffix; `data` is then their decoded content, which the
+   * checks and the duplicate comparison use. `compression` (compress here) is ignored then.
+   */
+  stored?: { bytes: Buffer; compression: Compression } | undefined;
   now: Date;
 }
 
@@ -37,8 +44,8 @@ export type StorePutResult =
 export async function putWalObject(req: StorePutRequest): Promise<StorePutResult> {
   await checkIdentity(req);
   const stem = walKeyStem(req.location, req.server, req.wal);
-  const key = walKey(req.location, req.server, req.wal, req.compression ?? 'none');
-  const body = putBodyOf(req.compression ? await compress(req.data, req.compression, req.compressionLevel) : req.data);
+  const key = walKey(req.location, req.server, req.wal, req.stored?.compression ?? req.compression ?? 'none');
+  const body = putBodyOf(req.stored?.bytes ?? (req.compression ? await compress(req.data, req.compression, req.compressionLevel) : req.data));
   // Any stored variant (another compression, written by barman-cloud or an earlier setting) counts as archived.
   const existing = (await req.store.listKeys(stem)).find((k) => compressionOfKey(k, stem) !== undefined);
   if (existing === undefined && (await req.store.putObject(key, body, { ifAbsent: true })) === 'created') return { result: 'archived', key };

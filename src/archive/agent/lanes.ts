@@ -1,7 +1,8 @@
 // The agent's lanes: --jobs independent put-wal streams, each over its own OpenSSH ControlMaster
 // (design §4: one crypto process per lane uses every core; one master would serialise them). The
 // sockets live in ~/.walship/run/<sha16(pgdata,key)>-<lane>, so a restarted agent finds and
-// closes the masters of a killed one, and nothing else ever shares them.
+// closes the masters of a killed one, and nothing else ever shares them. An s3:// target has no
+// master: each lane has its own object-store transport (object-store-lanes.ts).
 
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -10,10 +11,12 @@ import { join, resolve } from 'node:path';
 import { Writable } from 'node:stream';
 import { barmanCommand } from '../../transport/barman-command.js';
 import { runSshCommand } from '../../transport/openssh.js';
+import { isObjectStoreUrl } from '../../object-store/target.js';
 import { createTransport } from '../../transport/select.js';
 import type { Transport } from '../../transport/transport.js';
 import { loadServerMain } from '../../server/in-process.js';
 import type { ParsedArchiveArgs } from '../options.js';
+import { createObjectStoreLanes } from './object-store-lanes.js';
 
 /** The tail of what the far end (and ssh) wrote on stderr during one batch: the status file's detail. */
 export interface StderrTail extends Writable {
@@ -66,6 +69,7 @@ export interface LaneSetup {
 
 export async function createLanes(setup: LaneSetup): Promise<Lane[]> {
   const { args } = setup;
+  if (isObjectStoreUrl(args.host)) return createObjectStoreLanes(args, setup.env, createStderrTail);
   const home = setup.env.HOME;
   if (args.options.transport === 'ssh' && home !== undefined) await mkdir(join(home, '.walship', 'run'), { recursive: true, mode: 0o700 });
   return Array.from({ length: args.options.jobs }, (_, index): Lane => {

@@ -43,7 +43,7 @@ async function main(): Promise<void> {
   const lanes = await createLanes({ args, dataDir, key, env: process.env, persistSeconds: args.options.idleExit });
   try {
     await Promise.all(lanes.map((lane) => exitLaneMaster(lane, args, process.env))); // a killed agent's masters
-    const hash = targetHash(targetIdentityOf(args));
+    const hash = targetHash(targetIdentityOf(args, process.env));
     const report = await rearmArchive(slot, { fence, key, targetHash: hash }, (await scanArchiveStatus(dataDir)).ready, log);
     await log.write('INFO', `started for ${key} (fence ${fence.text}); re-acknowledged ${report.relinked.length}, ${report.stale.length} changed since shipped`);
     const ctx = { slot, args, targetHash: hash, systemId: await systemIdentifierOf(dataDir), log };
@@ -59,6 +59,8 @@ async function main(): Promise<void> {
     await log.write('INFO', `exiting: ${reason}`);
   } finally {
     await Promise.all(lanes.map((lane) => exitLaneMaster(lane, args, process.env)));
+    // An s3:// target's shared keep-alive sockets would otherwise hold the process until they time out.
+    await Promise.all(lanes.map((lane) => lane.transport.close().catch(() => undefined)));
     await purgeSlotOnExit(slot).catch(() => undefined);
     await lock.release();
     // A handle nobody closed (a watcher, a stuck child pipe) must not keep a finished agent alive.

@@ -76,6 +76,9 @@ export async function shipBatch(ctx: AgentContext, lane: Lane, names: readonly s
   await fsyncAcks(ctx.slot);
   await clearStatus(ctx.slot.dir, GLOBAL_STATUS_NAME);
   await ctx.log.write('INFO', `lane ${lane.index}: archived ${acked.join(' ')}`);
+  // What the archive said beside its 0 (a different duplicate kept aside, a request retried) is the DBA's evidence.
+  const said = lane.stderr.take();
+  if (said !== '') await ctx.log.write(said.includes('WARNING') ? 'WARNING' : 'INFO', `lane ${lane.index}: ${lane.transport.label} said: ${said}`);
   return { kind: 'acked', names: acked, failed: bad };
 }
 
