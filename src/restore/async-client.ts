@@ -70,9 +70,14 @@ export async function restoreAsync(options: RestoreOptions, wal: WalName, ctx: A
   return direct(options, wal, ctx, slot);
 }
 
-/** Today's path (same exit statuses); a delivery moves the agent's cursor. */
+/**
+ * Today's path (same exit statuses); a delivery moves the agent's cursor. The system identifier is
+ * checked as on the sync path (SPEC §7): the agent's publish gate refuses a foreign segment, and
+ * without this check the call that then fetches it directly would deliver it.
+ */
 async function direct(options: RestoreOptions, wal: WalName, ctx: AsyncCallContext, slot: Slot | undefined): Promise<'delivered' | 'not-found'> {
-  const result = await restoreWal(options, wal, { transport: ctx.transport, spool: undefined, warn: ctx.warn });
+  const systemIdentifier = await systemIdentifierOf(ctx.dataDir);
+  const result = await restoreWal(options, wal, { transport: ctx.transport, spool: undefined, systemIdentifier, warn: ctx.warn });
   if (result.kind === 'not-found') return 'not-found';
   if (slot !== undefined) writeMarker(slot, SERVED_DIR, wal.name);
   return 'delivered';

@@ -38,7 +38,15 @@ function classifyWriteError(error: unknown, finalPath: string): unknown {
  */
 function detachedSource(stdout: Readable): PassThrough {
   const source = new PassThrough();
+  // Until writeTempFile has opened its temp file nobody listens on `source`: an error passed on in
+  // that moment must not crash the process. The pipeline still sees it (it starts on a destroyed stream).
+  source.on('error', () => undefined);
   stdout.once('error', (error) => source.destroy(error));
+  // An in-process far end (local, s3://) stopped by abort() closes its stdout without 'end' or
+  // 'error': without this the copy would wait for more bytes forever, and so would the fetch.
+  stdout.once('close', () => {
+    if (!source.writableEnded) source.destroy(new Error('the output of get-wal was cut off'));
+  });
   return stdout.pipe(source);
 }
 

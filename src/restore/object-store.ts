@@ -7,7 +7,7 @@ import { requireServerName } from '../config/barman-config.js';
 import { discardTemp } from '../durable/durable-write.js';
 import { UsageError } from '../errors.js';
 import { fetchWalObject } from '../object-store/get-wal.js';
-import { serverPrefix } from '../object-store/layout.js';
+import { checkStoreReady } from '../object-store/get-ready.js';
 import { openObjectStore } from '../object-store/options.js';
 import { requireWalName } from '../wal/name.js';
 import type { RestoreOptions } from './args.js';
@@ -23,8 +23,7 @@ export async function restoreFromObjectStore(options: RestoreOptions, io: Comman
   const { store, location } = await openObjectStore(options.barmanHost, options, io.env, (line) => say(io, line));
   try {
     if (options.test) {
-      await store.listKeys(`${serverPrefix(location, options.serverName)}/`);
-      io.stdout.write(`Ready to retrieve WAL files from the server ${options.serverName}\n`);
+      io.stdout.write(`${await checkStoreReady(store, location, options.serverName)}\n`);
       return 'ready';
     }
     const wal = requireWalName(options.walName, 'WAL_NAME');

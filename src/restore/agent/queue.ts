@@ -191,6 +191,9 @@ export class RestoreQueue {
     this.segmentSize ??= outcome.header.segmentSize;
     const refusal = await publishFetched({ slot, wal: fetch.wal, temp: outcome.temp, isAborted: () => fetch.aborted || this.stopped, segmentSize: this.segmentSize, sysid: this.config.sysid });
     log(refusal === undefined ? `ready ${name}` : `discarded ${name}: ${refusal}`);
+    // A copy the gate refused (another cluster's, a bad header) is what the archive holds: fetching
+    // it again at once would repeat the GET on every tick, so it waits like a failed fetch.
+    if (refusal !== undefined && !fetch.aborted) this.retryAt.set(name, Date.now() + BACKOFF_MS);
   }
 
   /** ENOSPC: the temp is gone already (writeTempFile); keep one segment for a while. */
