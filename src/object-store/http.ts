@@ -25,7 +25,8 @@ export interface HttpAgents {
 /** One agent per protocol per process: segments of one call, and the agent's PUTs, reuse connections. */
 export function createAgents(caFile: string | undefined): HttpAgents {
   const ca = caFile === undefined ? undefined : readCaFile(caFile);
-  const options = { keepAlive: true, maxSockets: 16, keepAliveMsecs: 1_000 };
+  // As many sockets as restore's -p may have GETs in flight (64, its largest), so none queues behind another.
+  const options = { keepAlive: true, maxSockets: 64, keepAliveMsecs: 1_000 };
   const http = new HttpAgent(options);
   // Written out, not left to Node's default: the default follows NODE_TLS_REJECT_UNAUTHORIZED, and
   // "0" there would switch verification off for every request (measured on Node 20: the explicit

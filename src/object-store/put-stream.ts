@@ -23,7 +23,7 @@ import type { OpenedStore } from './options.js';
 import { runBounded } from './put-bounded.js';
 import { putWalObject, type StorePutResult } from './put-wal.js';
 
-/** PUTs in flight per stream (per agent lane): hides the store's latency, well inside a client's 16 sockets. */
+/** PUTs in flight per stream (per agent lane): hides the store's latency, well inside a client's 64 sockets. */
 export const PUTS_IN_FLIGHT = 4;
 
 export interface StreamPutRequest extends OpenedStore {

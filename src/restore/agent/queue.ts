@@ -49,6 +49,7 @@ export class RestoreQueue {
   private running: Promise<void> | undefined;
   private again = false;
   private stopped = false;
+  private idleLoggedAt: string | undefined;
 
   constructor(private readonly config: QueueConfig) {}
 
@@ -98,7 +99,10 @@ export class RestoreQueue {
       if (!(await this.roomForOneMore())) break;
       this.start(wal);
     }
-    if (starts.length === 0 && this.planned.length === 0) log(`nothing to fetch after ${view.cursor.name}`);
+    // Said once per cursor: the timer ticks ten times a second, and a standby at the archive's end waits there for hours.
+    const idleAt = starts.length === 0 && this.planned.length === 0 ? view.cursor.name : undefined;
+    if (idleAt !== undefined && idleAt !== this.idleLoggedAt) log(`nothing to fetch after ${idleAt}`);
+    this.idleLoggedAt = idleAt;
   }
 
   /** Aborts in-flight fetches and deletes ready/ entries that PostgreSQL can no longer ask for. */
