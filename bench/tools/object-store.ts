@@ -3,9 +3,8 @@
 // raw 16 MiB. Archive tools write under a prefix of their own, emptied before each run; restore
 // tools all read the prefix barman-cloud-wal-archive filled (fixture/object-store.ts).
 //
-// The walship --async archive and restore entries and restore -p use the command line of the
-// branch that builds them for s3:// targets; until it lands they exit with a usage error, which the
-// scenarios record as that tool's error.
+// walship --async (archive and restore) and restore -p drive the store through the object-store
+// transport (src/object-store/transport.ts), with the same command lines as over ssh.
 
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';

@@ -8,21 +8,35 @@ import type { ArchiveHostKey } from '../transport/namespace.js';
 const UNSAFE_ARG_RE = /[ \t\n\\]/;
 
 /**
- * The arguments joined by single spaces, or undefined (fast path off) when any argument is empty
- * or holds a space, tab, newline or backslash: then two argument lists could give one key.
+ * What the environment adds to an s3:// target's key: the variables resolveEndpoint finds the store
+ * and its region by. A reload that changes only them (`env AWS_ENDPOINT_URL=… walship-archive …`)
+ * then re-arms the slot as a changed argument does, so an ack for one store is never read as one for
+ * another. The sh fast paths append the same words (fast-path/*.sh.in).
  */
-export function targetKey(args: readonly string[]): string | undefined {
+export const OBJECT_STORE_KEY_ENV = ['AWS_ENDPOINT_URL_S3', 'AWS_ENDPOINT_URL', 'AWS_REGION', 'AWS_DEFAULT_REGION'] as const;
+const OBJECT_STORE_ARG = 's3://';
+
+/**
+ * The arguments joined by single spaces, or undefined (fast path off) when any argument is empty
+ * or holds a space, tab, newline or backslash: then two argument lists could give one key. With an
+ * s3:// argument, ` env=` and the OBJECT_STORE_KEY_ENV values joined by commas follow (undefined
+ * when one holds a newline: the slot's target file is one line).
+ */
+export function targetKey(args: readonly string[], env: NodeJS.ProcessEnv): string | undefined {
   if (args.some((arg) => arg === '' || UNSAFE_ARG_RE.test(arg))) return undefined;
-  return args.join(' ');
+  if (!args.some((arg) => arg.startsWith(OBJECT_STORE_ARG))) return args.join(' ');
+  const values = OBJECT_STORE_KEY_ENV.map((name) => env[name] ?? '');
+  if (values.some((value) => value.includes('\n'))) return undefined;
+  return `${args.join(' ')} env=${values.join(',')}`;
 }
 
 /** archive_command's arguments minus WAL_PATH (the last). */
-export const archiveTargetKey = (argv: readonly string[]): string | undefined =>
-  argv.length < 1 ? undefined : targetKey(argv.slice(0, -1));
+export const archiveTargetKey = (argv: readonly string[], env: NodeJS.ProcessEnv): string | undefined =>
+  argv.length < 1 ? undefined : targetKey(argv.slice(0, -1), env);
 
 /** restore_command's arguments minus WAL_NAME and WAL_DEST (the last two). */
-export const restoreTargetKey = (argv: readonly string[]): string | undefined =>
-  argv.length < 2 ? undefined : targetKey(argv.slice(0, -2));
+export const restoreTargetKey = (argv: readonly string[], env: NodeJS.ProcessEnv): string | undefined =>
+  argv.length < 2 ? undefined : targetKey(argv.slice(0, -2), env);
 
 /** What identifies an archive destination for shipped/ records, whatever the command-line spelling. */
 export interface TargetIdentity extends ArchiveHostKey {

@@ -69,7 +69,7 @@ export async function archiveAsync(request: ArchiveRequest, call: AsyncCall): Pr
   const slot = name === undefined ? undefined : await openArchiveSlot(call);
   const fence = await readFence(call.dataDir);
   if (name === undefined || slot === undefined || fence === undefined) return void (await archiveWal(request));
-  const armed = { fence, key: archiveTargetKey(call.argv) ?? '', hash: targetHash(targetIdentityOf(call.args, call.env)) };
+  const armed = { fence, key: archiveTargetKey(call.argv, call.env) ?? '', hash: targetHash(targetIdentityOf(call.args, call.env)) };
   await reportAgentErrors(slot, name, call.warn);
   if (await alreadyArchived(slot, name, armed, call.warn)) return;
   const running = await ensureAgentRunning(slot, fence, armed.key, call.argv.slice(0, -1));

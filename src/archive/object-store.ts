@@ -6,9 +6,9 @@ import type { CommandIO } from '../cli/io.js';
 import { say } from '../cli/io.js';
 import { requireServerName } from '../config/barman-config.js';
 import { UsageError } from '../errors.js';
-import { serverPrefix } from '../object-store/layout.js';
+import { probeStore, readyToAcceptLine } from '../object-store/get-ready.js';
 import { openObjectStore } from '../object-store/options.js';
-import { putWalObject } from '../object-store/put-wal.js';
+import { duplicateWarningLine, putWalObject } from '../object-store/put-wal.js';
 import { requireWalName } from '../wal/name.js';
 import type { ParsedArchiveArgs } from './options.js';
 import { openWal } from './wal-path.js';
@@ -21,8 +21,8 @@ export async function archiveToObjectStore(args: ParsedArchiveArgs, io: CommandI
   const { store, location } = await openObjectStore(host, options, io.env, warn);
   try {
     if (options.test) {
-      await store.listKeys(`${serverPrefix(location, server)}/`);
-      io.stdout.write(`Ready to accept WAL files for the server ${server}\n`);
+      await probeStore(store, location, server);
+      io.stdout.write(`${readyToAcceptLine(server)}\n`);
       return 0;
     }
     // Every compression walship-archive has is one of barman-cloud's suffixes (layout.ts). Debian's
@@ -35,7 +35,7 @@ export async function archiveToObjectStore(args: ParsedArchiveArgs, io: CommandI
     const outcome = await putWalObject({ store, location, server, wal, data, compression, compressionLevel: options.compressionLevel, now: new Date() });
     if (outcome.result === 'duplicate') {
       // Exit 0 as put-wal 3.13+ does: PostgreSQL must not pile WAL up behind a name it cannot archive.
-      warn(`WARNING: ${wal.name} is already archived as s3://${location.bucket}/${outcome.key} with different content; these bytes were kept at s3://${location.bucket}/${outcome.keptAt}`);
+      warn(duplicateWarningLine(location.bucket, wal.name, outcome));
     }
     return 0;
   } finally {

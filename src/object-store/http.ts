@@ -22,7 +22,7 @@ export interface HttpAgents {
   close(): void;
 }
 
-/** One agent per protocol per process: segments of one call, and the agent's PUTs, reuse connections. */
+/** One agent per protocol per client (per call, per agent lane, per prefetch worker): its requests reuse connections. */
 export function createAgents(caFile: string | undefined): HttpAgents {
   const ca = caFile === undefined ? undefined : readCaFile(caFile);
   // As many sockets as restore's -p may have GETs in flight (64, its largest), so none queues behind another.

@@ -6,12 +6,11 @@
 // matching suffix). Resolves only once the store acknowledged every member.
 
 import { readFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { measureDecoded } from '../codec/decoded-size.js';
 import { detectCompression, MAGIC_LENGTH } from '../codec/stored.js';
-import { effectiveUid, openPrivateDir } from '../durable/private-dir.js';
+import { openPrivateDir } from '../durable/private-dir.js';
+import { walshipStateDir } from '../durable/walship-home.js';
 import { sweepAbandonedTemps } from '../durable/temp-sweep.js';
 import { ForeignSegmentError, InvalidSegmentError } from '../errors.js';
 import { discardAll, receiveWalStream, type ReceivedWal } from '../put-wal/receive.js';
@@ -25,6 +24,11 @@ import { putWalObject, type StorePutResult } from './put-wal.js';
 
 /** PUTs in flight per stream (per agent lane): hides the store's latency, well inside a client's 64 sockets. */
 export const PUTS_IN_FLIGHT = 4;
+/**
+ * ...and no more decoded bytes than this in flight: each PUT holds its member (and, for -z/-j, its
+ * decoded bytes) in memory, so 16 MiB segments go 4 at a time and 64 MiB or larger ones one by one.
+ */
+export const BYTES_IN_FLIGHT = 64 * 1024 * 1024;
 
 export interface StreamPutRequest extends OpenedStore {
   server: string;
@@ -39,21 +43,22 @@ export async function putWalStream(request: StreamPutRequest): Promise<MemberOut
   const received = await receiveWalStream(request.input, staging);
   try {
     await verifyChecksums(received);
-    await checkMembers(request.server, received.files);
-    return await runBounded(received.files, PUTS_IN_FLIGHT, (file) => putMember(request, file));
+    const largest = await checkMembers(request.server, received.files);
+    const inFlight = Math.max(1, Math.min(PUTS_IN_FLIGHT, Math.floor(BYTES_IN_FLIGHT / Math.max(1, largest))));
+    return await runBounded(received.files, inFlight, (file) => putMember(request, file));
   } finally {
     await discardAll(received.files);
   }
 }
 
 /**
- * $TMPDIR/walship-<uid>/s3-put, private (issue 8's rules: nobody else may plant or read anything
- * there). The bytes are held only until the store has them; the temp files of a killed agent are
- * swept by the next stream, as put-wal sweeps incoming/.
+ * ~/.walship/staging/s3-put, private (issue 8's rules). Not under $TMPDIR: a name there is
+ * predictable, so another account could make it first and stop every stream, and /tmp may be a
+ * small tmpfs that a --batch backlog fills. The bytes are held only until the store has them; the
+ * temp files of a killed agent are swept by the next stream, as put-wal sweeps incoming/.
  */
 async function openStaging(): Promise<string> {
-  // The base itself must be ours: $TMPDIR (root's, sticky) is only an ancestor.
-  const { dir } = await openPrivateDir(join(tmpdir(), `walship-${effectiveUid()}`), 's3-put');
+  const { dir } = await openPrivateDir(walshipStateDir('staging'), 's3-put');
   await sweepAbandonedTemps(dir);
   return dir;
 }
@@ -61,15 +66,17 @@ async function openStaging(): Promise<string> {
 /**
  * Every member decodes (a compressed one within a segment's largest size); every segment and
  * .partial is the segment its name claims, and all of them are of one cluster. The bucket's own
- * record of the cluster is compared by putWalObject, member by member.
+ * record of the cluster is compared by putWalObject, member by member. Returns the largest decoded size.
  */
-async function checkMembers(server: string, files: readonly ReceivedWal[]): Promise<void> {
+async function checkMembers(server: string, files: readonly ReceivedWal[]): Promise<number> {
   let first: { identifier: bigint; name: string } | undefined;
+  let largest = 0;
   for (const file of files) {
     const name = file.wal.name;
     const decoded = await measureDecoded(file.temp.path, LONG_HEADER_SIZE, MAX_SEGMENT_SIZE).catch((error: unknown) => {
       throw new InvalidSegmentError(`WAL file ${name} refused for server '${server}': its compressed data cannot be decoded: ${(error as Error).message}`);
     });
+    largest = Math.max(largest, decoded.size);
     if (file.wal.kind !== 'segment' && file.wal.kind !== 'partial') continue; // history, .backup: no page header
     const check = validateSegment(file.wal, decoded.head, decoded.size, first?.identifier);
     if (!check.ok && 'mismatch' in check && first !== undefined) {
@@ -84,6 +91,7 @@ async function checkMembers(server: string, files: readonly ReceivedWal[]): Prom
     }
     first ??= { identifier: check.header.systemIdentifier, name };
   }
+  return largest;
 }
 
 /** One member, read back from staging: stored as sent, compared and validated by its decoded bytes. */

@@ -41,6 +41,10 @@ export type StorePutResult =
   | { result: 'identical'; key: string }
   | { result: 'duplicate'; key: string; keptAt: string };
 
+/** The WARNING for a different duplicate kept aside, worded once for the sync path and put-wal's far end. */
+export const duplicateWarningLine = (bucket: string, name: string, outcome: { key: string; keptAt: string }): string =>
+  `WARNING: WAL file ${name} is already archived with DIFFERENT content (s3://${bucket}/${outcome.key}); the new bytes were kept in s3://${bucket}/${outcome.keptAt}`;
+
 export async function putWalObject(req: StorePutRequest): Promise<StorePutResult> {
   await checkIdentity(req);
   const stem = walKeyStem(req.location, req.server, req.wal);

@@ -4,17 +4,28 @@
 // thrown instead, so the client sees a transport failure (its exit 3, the agent's global error),
 // never a refusal it would report against the files.
 
-import { reportError } from '../cli/exit-table.js';
+import { reportError, type ExitTable } from '../cli/exit-table.js';
 import { requireServerName } from '../config/barman-config.js';
-import { ObjectStoreError, UsageError } from '../errors.js';
+import { ObjectStoreConfigError, ObjectStoreError, UsageError } from '../errors.js';
 import { PUT_WAL_EXIT } from '../put-wal/cli.js';
-import { serverPrefix } from './layout.js';
+import { probeStore, readyToAcceptLine } from './get-ready.js';
 import { isRetryableNetworkError } from './retry.js';
 import type { OpenedStore } from './options.js';
 import { putWalStream, type MemberOutcome } from './put-stream.js';
+import { duplicateWarningLine } from './put-wal.js';
 import { isUnreachable, type ServerIO } from './server.js';
 
 const TEST_FLAGS = new Set(['-t', '--test']);
+
+/**
+ * put-wal's own statuses, plus the store's: a store that answered with a refusal (403, 5xx after the
+ * retries) is 2, as on walship-archive's sync path to the bucket. 1 stays put-wal's "refused these
+ * files" (not the segment its name claims, another cluster's), which the agent verifies by a fetch.
+ */
+const SERVE_PUT_EXIT: ExitTable = {
+  rows: [[ObjectStoreError, 2], [ObjectStoreConfigError, 2], ...PUT_WAL_EXIT.rows],
+  unexpected: PUT_WAL_EXIT.unexpected,
+};
 
 /** The words putWalArgs sends (barman-command.ts): one server name, and maybe --test. */
 export function parseServePutArgs(args: readonly string[]): { server: string; test: boolean } {
@@ -29,9 +40,7 @@ export function parseServePutArgs(args: readonly string[]): { server: string; te
 /** put-wal's stderr lines for the outcomes that are not plain "stored" (as walship-server words them). */
 function report(io: ServerIO, bucket: string, outcome: MemberOutcome): void {
   if (outcome.result === 'identical') io.stderr.write(`WAL file ${outcome.name} is already archived with identical content (s3://${bucket}/${outcome.key}); nothing to do\n`);
-  if (outcome.result === 'duplicate') {
-    io.stderr.write(`WARNING: WAL file ${outcome.name} is already archived with DIFFERENT content (s3://${bucket}/${outcome.key}); the new bytes were kept in s3://${bucket}/${outcome.keptAt}\n`);
-  }
+  if (outcome.result === 'duplicate') io.stderr.write(`${duplicateWarningLine(bucket, outcome.name, outcome)}\n`);
 }
 
 export async function servePutWal(opened: OpenedStore, args: readonly string[], io: ServerIO): Promise<number> {
@@ -39,9 +48,8 @@ export async function servePutWal(opened: OpenedStore, args: readonly string[], 
     const { server, test } = parseServePutArgs(args);
     requireServerName(server);
     if (test) {
-      // A LIST proves the endpoint, the credentials and the bucket answer before "ready" is said.
-      await opened.store.listKeys(`${serverPrefix(opened.location, server)}/`);
-      io.stdout.write(`Ready to accept WAL files for the server ${server}\n`);
+      await probeStore(opened.store, opened.location, server);
+      io.stdout.write(`${readyToAcceptLine(server)}\n`);
       return 0;
     }
     const outcomes = await putWalStream({ ...opened, server, input: io.stdin, now: () => new Date() });
@@ -50,7 +58,7 @@ export async function servePutWal(opened: OpenedStore, args: readonly string[], 
   } catch (error) {
     const failure = droppedAsUnreachable(error);
     if (isUnreachable(failure)) throw failure;
-    return reportError(io, PUT_WAL_EXIT, failure);
+    return reportError(io, SERVE_PUT_EXIT, failure);
   }
 }
 

@@ -4,6 +4,7 @@
 // archive host", never "not in the archive"); every other failure is the command's own ERROR line
 // and exit status, as a remote barman's would be.
 
+import { reportError } from '../cli/exit-table.js';
 import type { ServerEntry } from '../transport/local.js';
 import { ObjectStoreError } from '../errors.js';
 import type { OpenedStore } from './options.js';
@@ -17,6 +18,9 @@ function dropConfig(argv: readonly string[]): string[] {
   return rest;
 }
 
+/** What the handlers do not map themselves: 2, a failure on the far end that is not "not in the archive". */
+const FAR_END_EXIT = { rows: [], unexpected: 2 };
+
 export const isUnreachable = (error: unknown): boolean => error instanceof ObjectStoreError && error.status === undefined;
 
 export function objectStoreServer(opened: OpenedStore): ServerEntry {
@@ -27,11 +31,13 @@ export function objectStoreServer(opened: OpenedStore): ServerEntry {
       if (command === 'get-wal') return await (await import('./serve-get.js')).serveGetWal(opened, args, io);
     } catch (error) {
       if (isUnreachable(error)) throw error;
-      io.stderr.write(`ERROR: ${(error as Error).message}\n`);
-      return 2;
+      return reportError(io, FAR_END_EXIT, error);
     }
     // As Barman's argparse refuses a command it does not know (`serve` included: clients fall back).
     io.stderr.write(`ERROR: ${JSON.stringify(command ?? '')} is not a command an s3:// target answers\n`);
     return 2;
   };
 }
+
+/** The far end when the store cannot even be opened (a configuration error): every command gets it, exit 2. */
+export const refusingServer = (error: unknown): ServerEntry => async (_argv, io) => reportError(io, FAR_END_EXIT, error);

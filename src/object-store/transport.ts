@@ -5,7 +5,8 @@
 // One client (one keep-alive connection pool) per transport, opened on the first command.
 
 import type { Writable } from 'node:stream';
-import { localTransport } from '../transport/local.js';
+import { ObjectStoreConfigError } from '../errors.js';
+import { localTransport, type ServerEntry } from '../transport/local.js';
 import type { Transport } from '../transport/transport.js';
 import type { ObjectStoreFlags } from './flags.js';
 import type { OpenedStore } from './options.js';
@@ -14,9 +15,18 @@ export function objectStoreTransport(target: string, flags: ObjectStoreFlags, st
   let opened: Promise<OpenedStore> | undefined;
   const open = (): Promise<OpenedStore> =>
     (opened ??= import('./options.js').then(({ openObjectStore }) => openObjectStore(target, flags, env, (line) => void stderr.write(`${line}\n`))));
-  const loadServer = async () => {
-    const [store, { objectStoreServer }] = await Promise.all([open(), import('./server.js')]);
-    return objectStoreServer(store);
+  const loadServer = async (): Promise<ServerEntry> => {
+    const server = await import('./server.js');
+    try {
+      return server.objectStoreServer(await open());
+    } catch (error) {
+      // Opened again by the next command: a long-lived agent recovers once the DBA fixed the file.
+      opened = undefined;
+      // No credentials, a CA file that is no PEM, a bad endpoint: the far end's own ERROR and 2 (as
+      // on the sync path), not "could not reach the archive host".
+      if (error instanceof ObjectStoreConfigError) return server.refusingServer(error);
+      throw error;
+    }
   };
   const base = localTransport(stderr, env, loadServer, { label: target, failure: `object store ${target}` });
   return {

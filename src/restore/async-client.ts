@@ -29,6 +29,8 @@ export interface AsyncCallContext {
   dataDir: string;
   /** The whole command line: the agent is started with it, and it gives the TARGET KEY. */
   argv: readonly string[];
+  /** restore_command's environment: an s3:// target's key holds its endpoint variables (target-key.ts). */
+  env: NodeJS.ProcessEnv;
   warn(line: string): void;
 }
 
@@ -86,7 +88,7 @@ async function direct(options: RestoreOptions, wal: WalName, ctx: AsyncCallConte
 /** ready/ belongs to this postmaster (fence) and this restore_command's target only. */
 async function isArmedForUs(slot: Slot, ctx: AsyncCallContext): Promise<boolean> {
   const [fence, armedFor, target] = await Promise.all([readFence(ctx.dataDir), readSlotFence(slot.dir), readSlotTarget(slot)]);
-  const key = restoreTargetKey(ctx.argv) ?? '';
+  const key = restoreTargetKey(ctx.argv, ctx.env) ?? '';
   return sameFence(fence, armedFor) && target.state === 'present' && target.value === key;
 }
 

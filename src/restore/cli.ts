@@ -129,7 +129,7 @@ async function runAsync(options: RestoreOptions, wal: WalName, transport: Transp
   let outcome: 'delivered' | 'not-found';
   if (rewindDir !== undefined) outcome = await restoreForRewind(options, wal, rewindDir, transport, warn);
   else if (wal.kind === 'segment' && isRecoveryXlogCall(options.walDest)) {
-    outcome = await restoreAsync(options, wal, { transport, dataDir: process.cwd(), argv, warn });
+    outcome = await restoreAsync(options, wal, { transport, dataDir: process.cwd(), argv, env: io.env, warn });
   } else outcome = (await restoreWal(options, wal, { transport, spool: undefined, systemIdentifier: expectedSystemIdentifierOf(wal, await readClusterIdentity(), io), warn })).kind === 'delivered' ? 'delivered' : 'not-found';
   return outcome === 'delivered' ? EXIT_DELIVERED : EXIT_NOT_FOUND;
 }

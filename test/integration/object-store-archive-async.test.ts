@@ -258,9 +258,9 @@ describe('PostgreSQL 15 with archive_command = walship-archive --async … s3://
       expect(after.lastFailed).toMatch(SEGMENT_RE);
       expect(await differingObjects('async', ours(await doneSegments()))).toEqual([]);
       await explained(waitFor('global.error cleared', async () => (await readFile(globalError).catch(() => undefined)) === undefined, 60_000));
-      // The far end's staging ($TMPDIR/walship-<uid>/s3-put) keeps nothing once the streams are over.
-      const { uid } = await ensureUser(PG_USER);
-      expect(await readdir(`/tmp/walship-${uid}/s3-put`)).toEqual([]);
+      // The far end's staging (~/.walship/staging/s3-put of the agent's account) keeps nothing once the streams are over.
+      const { home } = await ensureUser(PG_USER);
+      expect(await readdir(`${home}/.walship/staging/s3-put`)).toEqual([]);
     } finally {
       if (down) await ceph.startGateway(); // the tests after this one need the store
     }

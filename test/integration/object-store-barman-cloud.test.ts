@@ -115,7 +115,7 @@ describe('guarantees and faults', () => {
     const other = randomSegment(name);
     const different = await walshipArchive(`s3://${BUCKET}/dup`, await walFile('dup2', name, other));
     expect(different.code, describeRun(different)).toBe(0);
-    expect(different.stderr).toMatch(/different content/);
+    expect(different.stderr).toMatch(/already archived with DIFFERENT content/);
     expect((await store.getObjectBuffer(key('dup')))!.equals(first)).toBe(true);
     const kept = await store.listKeys('dup/pg/errors/');
     expect(kept).toHaveLength(1);

@@ -126,7 +126,7 @@ describe('radosgw killed while a segment is being PUT', () => {
       const archive = await startArchive('restarted', forwarder.url);
       await waitFor('the PUT of the segment in flight', async () => forwarder.largestUpload() >= IN_FLIGHT_BYTES, 60_000, 20);
       // Retries wait at the forwarder from here on, so "restarted within the retry window" does not
-      // depend on full-jitter backoff, whose whole window may be far shorter than a radosgw start.
+      // depend on the backoff, whose whole window (1.5-3 s) may be shorter than a radosgw start.
       forwarder.hold();
       await ceph.stopGateway();
       await waitFor('walship-archive retrying the PUT', async () => forwarder.held() > 0, 30_000, 20);

@@ -200,7 +200,7 @@ describe('walship-restore --async with PostgreSQL 15', () => {
       const slot = slotDir(dataDir);
       for (const dir of ['', 'ready', 'inflight', 'asked', 'served', 'status', 'tmp']) await mkdir(join(slot, dir), { recursive: true, mode: 0o700 });
       await writeFile(join(dataDir, 'pg_wal', '.walship', 'VERSION'), '1\n');
-      await writeFile(join(slot, 'target'), `${restoreTargetKey(args(name, 'pg_wal/RECOVERYXLOG'))}\n`);
+      await writeFile(join(slot, 'target'), `${restoreTargetKey(args(name, 'pg_wal/RECOVERYXLOG'), {})}\n`);
       await writeFile(join(slot, 'pm'), `${pmText}\n`);
       return { dataDir, ready: join(slot, 'ready', name), pmText };
     }

@@ -27,7 +27,7 @@ async function main(): Promise<void> {
   const args = parseArchiveArgs(argv, { stdout: process.stderr, invokedAs: 'walship-archive' }, { walPathRequired: false });
   if (args === undefined) return;
   const dataDir = process.cwd();
-  const key = targetKey(argv) ?? '';
+  const key = targetKey(argv, process.env) ?? '';
   const slot = await openSlot(dataDir, 'archive', { create: true });
   if (slot === undefined) return;
   const log = createAgentLog(slot.dir);
@@ -59,7 +59,7 @@ async function main(): Promise<void> {
     await log.write('INFO', `exiting: ${reason}`);
   } finally {
     await Promise.all(lanes.map((lane) => exitLaneMaster(lane, args, process.env)));
-    // An s3:// target's shared keep-alive sockets would otherwise hold the process until they time out.
+    // An s3:// target's lanes close their clients' keep-alive pools: nothing open is left to the exit timer below.
     await Promise.all(lanes.map((lane) => lane.transport.close().catch(() => undefined)));
     await purgeSlotOnExit(slot).catch(() => undefined);
     await lock.release();

@@ -57,7 +57,7 @@ async function main(): Promise<void> {
     await lock.release();
     return;
   }
-  await armSlot(slot, fence, restoreTargetKey(argv));
+  await armSlot(slot, fence, restoreTargetKey(argv, process.env));
   // Fetches and peeks over one serve session per lane (no remote Node start per segment); exec
   // get-wal against a far end that refuses serve (Barman). jobs lanes fetch, one more plans.
   const base = transportFromOptions(options, process.stderr, process.env, loadServerMain);

@@ -82,10 +82,10 @@ describe('servePutWal', () => {
     expect(Buffer.concat(said).toString()).toBe('Ready to accept WAL files for the server pg\n');
   });
 
-  it('a store that refused (403) is put-wal\'s status 1; one that never answered is thrown (a transport failure)', async () => {
+  it('a store that refused (403) is status 2, as on the sync path; one that never answered is thrown (a transport failure)', async () => {
     const refused = new ObjectStoreError('GET s3://walship/: the store answered 403 AccessDenied', 403, 'AccessDenied');
     const { io: streams, lines } = io();
-    expect(await servePutWal(storeAnswering(async () => { throw refused; }), ['pg', '--test'], streams)).toBe(1);
+    expect(await servePutWal(storeAnswering(async () => { throw refused; }), ['pg', '--test'], streams)).toBe(2);
     expect(lines.join('')).toContain('ERROR: GET s3://walship/: the store answered 403 AccessDenied');
     const unreachable = new ObjectStoreError('GET s3://walship/: connect ECONNREFUSED', undefined, undefined);
     await expect(servePutWal(storeAnswering(async () => { throw unreachable; }), ['pg', '--test'], io().io)).rejects.toBe(unreachable);

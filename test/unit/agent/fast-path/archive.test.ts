@@ -169,3 +169,31 @@ describe.each(SHELLS)('walship-archive fast path under %s', (shell) => {
     await expectNode(await archive());
   });
 });
+
+describe.each(SHELLS)('walship-archive fast path under %s, s3:// target', (shell) => {
+  const args = ['--async', '--endpoint-url', 'http://127.0.0.1:7480', 's3://walship/pg15', 'pg'];
+  const armedEnv = { AWS_REGION: 'eu-1', AWS_ENDPOINT_URL: 'https://one.example.net' };
+  let c: FakeCluster;
+  beforeEach(async () => {
+    c = await makeCluster('archive', args, armedEnv);
+    await writeFile(join(c.data, WAL_PATH), 'segment bytes');
+    await link(join(c.data, WAL_PATH), join(c.slot, ACK_DIR, SEG));
+  });
+  afterEach(async () => rm(c.data, { recursive: true, force: true }));
+
+  it('the environment the slot was armed with: 0 without node (sh builds the key TypeScript wrote)', async () => {
+    const r = await runEntry(shell, 'walship-archive', [...args, WAL_PATH], c, armedEnv);
+    expect({ code: r.code, stderr: r.stderr }, describeRun(r)).toEqual({ code: 0, stderr: '' });
+    expect(await takeNodeCalls(c)).toEqual([]);
+  });
+
+  it.each([
+    ['another AWS_ENDPOINT_URL', { ...armedEnv, AWS_ENDPOINT_URL: 'https://two.example.net' }],
+    ['another AWS_REGION', { ...armedEnv, AWS_REGION: 'eu-2' }],
+    ['AWS_ENDPOINT_URL_S3 added', { ...armedEnv, AWS_ENDPOINT_URL_S3: 'https://one.example.net' }],
+  ])('%s (a reload that names another store): node, never the ack', async (_what, env) => {
+    const r = await runEntry(shell, 'walship-archive', [...args, WAL_PATH], c, env);
+    expect(r.code, describeRun(r)).toBe(NODE_RAN);
+    expect(await takeNodeCalls(c)).toEqual([[binPath('walship-archive'), ...args, WAL_PATH]]);
+  });
+});

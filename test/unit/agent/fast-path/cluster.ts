@@ -34,7 +34,7 @@ export interface FakeCluster {
 }
 
 /** A data dir whose `role` slot is armed for its postmaster.pid and the key of `args`. */
-export async function makeCluster(role: SlotRole, args: readonly string[] = TARGET_ARGS): Promise<FakeCluster> {
+export async function makeCluster(role: SlotRole, args: readonly string[] = TARGET_ARGS, env: NodeJS.ProcessEnv = {}): Promise<FakeCluster> {
   const data = await mkdtemp(join(tmpdir(), 'walship-fast-path-'));
   await writeFile(join(data, POSTMASTER_PID_FILE), `${PM_PID}\n${data}\n${PM_START}\n5432\n/tmp\nlocalhost\n  5432001 0\nready   \n`);
   await mkdir(join(data, 'pg_wal'), { mode: 0o700 });
@@ -43,7 +43,7 @@ export async function makeCluster(role: SlotRole, args: readonly string[] = TARG
   await mkdir(slot, { mode: 0o700 });
   for (const dir of SLOT_DIRS[role]) await mkdir(join(slot, dir), { mode: 0o700 });
   await writeFile(join(slot, PM_FILE), `${PM_PID} ${PM_START}\n`);
-  await writeFile(join(slot, TARGET_FILE), `${targetKey(args) ?? 'unusable'}\n`);
+  await writeFile(join(slot, TARGET_FILE), `${targetKey(args, env) ?? 'unusable'}\n`);
   return { data, slot, nodeLog: join(data, 'node-stub.log') };
 }
 
@@ -57,10 +57,10 @@ export function startFakeAgent(): ChildProcess {
 }
 
 /** Runs bin/<name> with `args` from the data dir, as PostgreSQL does (cwd = data dir). */
-export function runEntry(shell: Shell, name: string, args: readonly string[], c: FakeCluster): Promise<RunResult> {
+export function runEntry(shell: Shell, name: string, args: readonly string[], c: FakeCluster, env: NodeJS.ProcessEnv = {}): Promise<RunResult> {
   return run([shell, binPath(name), ...args], {
     cwd: c.data,
-    env: { PATH: `${STUB_DIR}:${process.env.PATH ?? '/usr/bin:/bin'}`, NODE_STUB_LOG: c.nodeLog },
+    env: { ...env, PATH: `${STUB_DIR}:${process.env.PATH ?? '/usr/bin:/bin'}`, NODE_STUB_LOG: c.nodeLog },
     timeoutMs: 30_000,
   });
 }
