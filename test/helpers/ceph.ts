@@ -84,7 +84,10 @@ export async function startCeph(): Promise<Ceph> {
   // In RAM (tmpfs): the mon's store must not depend on how full /tmp is (it exits 28 below 5% free,
   // and at 0% even with mon data avail crit = 0), and radosgw's objects are in memory anyway (memstore).
   const dir = await mkdtemp('/dev/shm/walship-ceph-');
-  const [monPort, rgwPort] = [await freePort(), await freePort()];
+  const monPort = await freePort();
+  // radosgw's port is chosen just before it first starts (the cluster's set-up takes seconds, in
+  // which another test's server could take a port picked now), and again if it was taken anyway.
+  let rgwPort = await freePort();
   const fsid = randomUUID();
   const conf = `${dir}/ceph.conf`;
   const daemons: Daemon[] = [];
@@ -117,7 +120,7 @@ export async function startCeph(): Promise<Ceph> {
     await stopAll();
     throw error;
   }
-  const endpoint = `http://127.0.0.1:${rgwPort}`;
+  let endpoint = '';
   let gateway: Daemon | undefined;
   const startGateway = async (): Promise<void> => {
     // Idempotent, so a test's `finally` can make sure the store is up: a second radosgw on the port
@@ -127,7 +130,18 @@ export async function startCeph(): Promise<Ceph> {
     await waitUntilReady(gateway, () => fetch(endpoint).then(() => true, () => false), { name: 'radosgw', logPath: `${dir}/log/rgw.out`, timeoutMs: 30_000 });
   };
   try {
-    await startGateway();
+    for (let attempt = 1; ; attempt++) {
+      rgwPort = await freePort();
+      endpoint = `http://127.0.0.1:${rgwPort}`;
+      await writeFile(conf, cephConf(dir, fsid, monPort, rgwPort));
+      try {
+        await startGateway();
+        break;
+      } catch (error) {
+        const log = await readFile(`${dir}/log/rgw.out`, 'utf8').catch(() => '');
+        if (attempt >= 3 || !log.includes('Address already in use')) throw error;
+      }
+    }
   } catch (error) {
     await stopAll();
     throw error;
