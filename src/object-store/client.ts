@@ -6,6 +6,7 @@
 
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createHash } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
 import type { IncomingMessage } from 'node:http';
 import type { Readable } from 'node:stream';
 import { ObjectStoreError } from '../errors.js';
@@ -64,7 +65,7 @@ export class ObjectStore {
     bound?: { shared: Shared; signals: readonly AbortSignal[] },
   ) {
     this.retry = config.retry ?? DEFAULT_RETRY;
-    this.shared = bound?.shared ?? { agents: createAgents(config.caFile), closed: new AbortController() };
+    this.shared = bound?.shared ?? { agents: createAgents(config.caFile), closed: closeSignal() };
     this.signals = bound?.signals ?? [this.shared.closed.signal];
   }
 
@@ -201,6 +202,16 @@ export class ObjectStore {
       stopListening();
     }
   }
+}
+
+/**
+ * close()'s controller. Every call in flight listens on its signal (restore -p 64 has 64 GETs on one
+ * client), and Node warns on stderr past 10 listeners; each call removes its own when it ends (http.ts).
+ */
+function closeSignal(): AbortController {
+  const controller = new AbortController();
+  setMaxListeners(0, controller.signal);
+  return controller;
 }
 
 /**

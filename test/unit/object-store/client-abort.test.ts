@@ -1,5 +1,6 @@
 // Cancelling the store client: close(), a per-call signal and a bound view end a request that is
 // on the wire (or pausing between retries) at once, as a transport failure, never retried.
+import { getEventListeners } from 'node:events';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ObjectStoreError } from '../../../src/errors.js';
 import { ObjectStore } from '../../../src/object-store/client.js';
@@ -93,6 +94,25 @@ describe('a request waiting for an answer', () => {
     client.close();
     expectCancelled(await client.listKeys('wals/').catch((error: unknown) => error), /^GET s3:\/\/walship\//);
     expect(store.requests).toHaveLength(0);
+  });
+});
+
+describe('many calls at once', () => {
+  it("neither warns of a listener leak (restore -p 64's GETs share close()'s signal) nor keeps a listener past its call", async () => {
+    store = await startStore(() => ({ status: 404, body: '' }));
+    client = clientOf(store);
+    const warnings: Error[] = [];
+    const onWarning = (warning: Error): number => warnings.push(warning);
+    process.on('warning', onWarning);
+    try {
+      const gets = Array.from({ length: 40 }, (_, i) => client.getObject(`wals/${i}`));
+      expect(await Promise.all(gets)).toEqual(new Array(40).fill(undefined));
+      await new Promise((resolve) => setImmediate(resolve));
+    } finally {
+      process.off('warning', onWarning);
+    }
+    expect(warnings.map((warning) => warning.message)).toEqual([]);
+    expect(getEventListeners((client as unknown as { shared: { closed: AbortController } }).shared.closed.signal, 'abort')).toHaveLength(0);
   });
 });
 
