@@ -82,14 +82,54 @@ export function certificateHint(error: unknown, url: URL): string | undefined {
   return `the certificate of ${url.host} failed verification (${code}); for a store with a private CA, pass the CA's PEM file with --ca-file`;
 }
 
+/**
+ * Who may cancel a request, and the error it then ends with. The error is the caller's (the client
+ * names the object and makes it a transport failure), and a response already handed back is
+ * destroyed with it too, so a body being read stops as promptly as a request waiting for headers.
+ */
+export interface RequestCancel {
+  signals: readonly AbortSignal[];
+  error: () => Error;
+}
+
+/** Calls `onAbort` once, when the first of `signals` aborts (at once if one has); returns the function that stops listening. */
+export function whenAborted(signals: readonly AbortSignal[], onAbort: () => void): () => void {
+  if (signals.some((signal) => signal.aborted)) {
+    onAbort();
+    return () => undefined;
+  }
+  const listener = (): void => {
+    stop();
+    onAbort();
+  };
+  const stop = (): void => signals.forEach((signal) => signal.removeEventListener('abort', listener));
+  // Listeners removed once the request is over: the client's own signal lives as long as the client,
+  // and one left per request would pile up (Node warns past 10).
+  signals.forEach((signal) => signal.addEventListener('abort', listener, { once: true }));
+  return stop;
+}
+
 /** Sends the request; resolves with the response once its headers arrived (the body not yet read). */
-export function send(agents: HttpAgents, req: HttpRequest, timeoutMs: number): Promise<IncomingMessage> {
+export function send(agents: HttpAgents, req: HttpRequest, timeoutMs: number, cancel: RequestCancel = { signals: [], error: () => new Error('aborted') }): Promise<IncomingMessage> {
   return new Promise((resolve, reject) => {
+    if (cancel.signals.some((signal) => signal.aborted)) return reject(cancel.error());
     const call = (req.url.protocol === 'https:' ? httpsRequest : httpRequest)(req.url, { method: req.method, headers: req.headers, agent: agents.agentFor(req.url) });
+    let response: IncomingMessage | undefined;
+    const stopListening = whenAborted(cancel.signals, () => {
+      const error = cancel.error();
+      call.destroy(error);
+      response?.destroy(error);
+    });
+    // Listening ends with the response (its body read or dropped), or with the request if no response came.
+    call.on('close', () => response === undefined && stopListening());
     // A store that stops answering (stopped mid-upload) must not hang archive_command forever.
     call.setTimeout(timeoutMs, () => call.destroy(Object.assign(new Error(`no answer from ${req.url.host} in ${timeoutMs} ms`), { code: 'ETIMEDOUT' })));
     call.on('error', reject);
-    call.on('response', resolve);
+    call.on('response', (message: IncomingMessage) => {
+      response = message;
+      message.on('close', stopListening);
+      resolve(message);
+    });
     const body = req.body;
     if (body === undefined) call.end();
     else if (Buffer.isBuffer(body)) call.end(body);

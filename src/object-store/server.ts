@@ -26,9 +26,12 @@ export const isUnreachable = (error: unknown): boolean => error instanceof Objec
 export function objectStoreServer(opened: OpenedStore): ServerEntry {
   return async (argv, io) => {
     const [command, ...args] = dropConfig(argv);
+    // Bound here once for both commands: every request they make, down to putWalObject's, ends
+    // when the client aborts (the transport's signal), instead of running on for up to 60 s per attempt.
+    const store = { ...opened, store: opened.store.withSignal(io.signal) };
     try {
-      if (command === 'put-wal') return await (await import('./serve-put.js')).servePutWal(opened, args, io);
-      if (command === 'get-wal') return await (await import('./serve-get.js')).serveGetWal(opened, args, io);
+      if (command === 'put-wal') return await (await import('./serve-put.js')).servePutWal(store, args, io);
+      if (command === 'get-wal') return await (await import('./serve-get.js')).serveGetWal(store, args, io);
     } catch (error) {
       if (isUnreachable(error)) throw error;
       return reportError(io, FAR_END_EXIT, error);

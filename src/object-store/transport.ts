@@ -32,7 +32,10 @@ export function objectStoreTransport(target: string, flags: ObjectStoreFlags, st
   return {
     ...base,
     async close() {
-      const store = await opened?.catch(() => undefined);
+      // Ends the requests in flight (ObjectStore.close aborts them); a command run after this opens a new client.
+      const closing = opened;
+      opened = undefined;
+      const store = await closing?.catch(() => undefined);
       store?.store.close();
     },
   };

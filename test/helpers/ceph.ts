@@ -24,6 +24,11 @@ export interface Ceph {
   stopGateway(): Promise<void>;
   /** Starts radosgw again on the same port; does nothing while it runs. */
   startGateway(): Promise<void>;
+  /**
+   * The PID of radosgw itself (not of its `timeout` wrapper), for a test that SIGSTOPs it: a store
+   * that accepts connections (the kernel still does) and never answers. Undefined while it is stopped.
+   */
+  gatewayPid(): Promise<number | undefined>;
   createBucket(name: string): Promise<void>;
   stop(): Promise<void>;
 }
@@ -73,6 +78,12 @@ rgw data = ${dir}/rgw
 [osd]
 keyring = ${dir}/osd.$id/keyring
 `;
+
+/** The PIDs a daemon's `timeout` wrapper started (radosgw, for the gateway). */
+async function childrenOf(pid: number): Promise<number[]> {
+  const children = await readFile(`/proc/${pid}/task/${pid}/children`, 'utf8').catch(() => '');
+  return children.split(/\s+/).filter(Boolean).map(Number);
+}
 
 async function must(argv: string[]): Promise<string> {
   const result = await run(argv, { env: { PATH: SYSTEM_PATH }, timeoutMs: 30_000 });
@@ -153,13 +164,13 @@ export async function startCeph(): Promise<Ceph> {
     secretKey: SECRET_KEY,
     env,
     startGateway,
+    gatewayPid: async () => (gateway === undefined ? undefined : (await childrenOf(gateway.pid))[0]),
     stopGateway: async () => {
       const current = gateway;
       if (!current) return;
       // SIGKILL to radosgw itself, as a crash would: the `timeout` wrapper cannot pass SIGKILL on,
       // and killing only the wrapper would orphan radosgw. The wrapper then exits with it.
-      const children = await readFile(`/proc/${current.pid}/task/${current.pid}/children`, 'utf8').catch(() => '');
-      for (const pid of children.split(/\s+/).filter(Boolean)) process.kill(Number(pid), 'SIGKILL');
+      for (const pid of await childrenOf(current.pid)) process.kill(pid, 'SIGKILL');
       await current.stop('SIGTERM', 5_000);
       daemons.splice(daemons.indexOf(current), 1);
       gateway = undefined;
