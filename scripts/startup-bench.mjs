@@ -1,6 +1,6 @@
 // Start-up of `walship-archive --version` in each form walship ships (issue 11 item 2): the bundled
 // Node entry, the bin/ sh wrapper that execs Node, the single-file executable directly and through
-// its sh wrapper, and the snapshot build when one was made (`npm run package -- --snapshot`).
+// its sh wrapper, and the snapshot build when one was made (`node scripts/package-sea.mjs --snapshot`).
 // Median of N runs, wall time of spawn to exit. Usage: node scripts/startup-bench.mjs [N] [--json]
 // (default 30; --json prints one JSON object instead, for `npm run bench`, bench/scenarios/startup-forms.ts).
 // Needs `npm run build` and `npm run package`; forms whose files are missing are skipped.

@@ -9,7 +9,7 @@ import { startPostgres } from '../../test/helpers/postgres.js';
 import { writeOwnedFile } from '../../test/helpers/files.js';
 import type { SystemUser } from '../../test/helpers/users.js';
 import { copyTree } from '../fixture/datadir.js';
-import { readVmHwmKb, sleep } from '../fixture/proc.js';
+import { sampleAgentHwm, sleep } from '../fixture/proc.js';
 import type { Tool } from '../tools/types.js';
 import type { PitrResult } from './types.js';
 
@@ -40,8 +40,7 @@ async function recoverWith(tool: Tool, input: PitrInput): Promise<PitrResult> {
   let recovering = true;
   const watcher = (async () => {
     while (recovering) {
-      const pid = await tool.agentPid?.(dataDir);
-      if (pid !== undefined) hwm = Math.max(hwm ?? 0, (await readVmHwmKb(pid)) ?? 0);
+      hwm = await sampleAgentHwm(tool, dataDir, hwm);
       await sleep(250);
     }
   })();

@@ -6,7 +6,7 @@ import { rm, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { makeDataDir } from '../fixture/datadir.js';
 import { startFakePostmaster } from '../fixture/postmaster.js';
-import { isAlive, pollUntil, readVmHwmKb } from '../fixture/proc.js';
+import { isAlive, pollUntil, sampleAgentHwm } from '../fixture/proc.js';
 import { SEGMENT_BYTES } from '../fixture/source.js';
 import type { Tool } from '../tools/types.js';
 import type { SeqInput } from './archive-seq.js';
@@ -40,8 +40,7 @@ async function restoreWith(tool: Tool, input: Omit<SeqInput, 'staging'>): Promis
         return { ...result, error: `${name}: exit ${r.code}, ${size} bytes: ${r.stderr.trim().split('\n').slice(-3).join(' | ')}` };
       }
       await unlink(dest); // PostgreSQL reads it and removes it before asking for the next one
-      const pid = await tool.agentPid?.(dataDir);
-      if (pid !== undefined) hwm = Math.max(hwm ?? 0, (await readVmHwmKb(pid)) ?? 0);
+      hwm = await sampleAgentHwm(tool, dataDir, hwm);
     }
     result.wallMs = Date.now() - started;
     return { ...result, ...(hwm === undefined ? {} : { agentHwmKb: hwm }) };

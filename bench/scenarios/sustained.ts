@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { startPostgres } from '../../test/helpers/postgres.js';
 import type { Pg } from '../../test/helpers/postgres.js';
 import { copyTree } from '../fixture/datadir.js';
-import { readVmHwmKb, sleep } from '../fixture/proc.js';
+import { sampleAgentHwm, sleep } from '../fixture/proc.js';
 import { SEGMENT_BYTES } from '../fixture/source.js';
 import type { Tool } from '../tools/types.js';
 import type { SustainedResult } from './types.js';
@@ -59,8 +59,7 @@ async function sustain(tool: Tool, input: SustainedInput): Promise<SustainedResu
   const watch = async (): Promise<number> => {
     const ready = await readyCount(dataDir);
     peakReady = Math.max(peakReady, ready);
-    const pid = await tool.agentPid?.(dataDir);
-    if (pid !== undefined) hwm = Math.max(hwm ?? 0, (await readVmHwmKb(pid)) ?? 0);
+    hwm = await sampleAgentHwm(tool, dataDir, hwm);
     return ready;
   };
   try {

@@ -20,9 +20,3 @@ export interface Tool {
   /** Async archive tools: true once every name is acknowledged, so a second pass measures the fast path only. */
   allAcked?(dataDir: string, names: readonly string[]): Promise<boolean>;
 }
-
-/** The set a scenario draws from; ids are unique across both lists. */
-export interface ToolSet {
-  archive: Tool[];
-  restore: Tool[];
-}

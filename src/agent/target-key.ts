@@ -2,6 +2,7 @@
 // records carry), design §1. The key is a plain join so sh can compute it in a loop of builtins.
 
 import { createHash } from 'node:crypto';
+import { isObjectStoreUrl } from '../object-store/target.js';
 import type { ArchiveHostKey } from '../transport/namespace.js';
 
 /** Characters that would make a space-joined key ambiguous, or that sh reads differently. */
@@ -13,8 +14,7 @@ const UNSAFE_ARG_RE = /[ \t\n\\]/;
  * then re-arms the slot as a changed argument does, so an ack for one store is never read as one for
  * another. The sh fast paths append the same words (fast-path/*.sh.in).
  */
-export const OBJECT_STORE_KEY_ENV = ['AWS_ENDPOINT_URL_S3', 'AWS_ENDPOINT_URL', 'AWS_REGION', 'AWS_DEFAULT_REGION'] as const;
-const OBJECT_STORE_ARG = 's3://';
+const OBJECT_STORE_KEY_ENV = ['AWS_ENDPOINT_URL_S3', 'AWS_ENDPOINT_URL', 'AWS_REGION', 'AWS_DEFAULT_REGION'] as const;
 
 /**
  * The arguments joined by single spaces, or undefined (fast path off) when any argument is empty
@@ -24,7 +24,7 @@ const OBJECT_STORE_ARG = 's3://';
  */
 export function targetKey(args: readonly string[], env: NodeJS.ProcessEnv): string | undefined {
   if (args.some((arg) => arg === '' || UNSAFE_ARG_RE.test(arg))) return undefined;
-  if (!args.some((arg) => arg.startsWith(OBJECT_STORE_ARG))) return args.join(' ');
+  if (!args.some(isObjectStoreUrl)) return args.join(' ');
   const values = OBJECT_STORE_KEY_ENV.map((name) => env[name] ?? '');
   if (values.some((value) => value.includes('\n'))) return undefined;
   return `${args.join(' ')} env=${values.join(',')}`;

@@ -5,7 +5,8 @@
 
 import { accessSync, constants } from 'node:fs';
 import { delimiter, join } from 'node:path';
-import { Transform, type Duplex } from 'node:stream';
+import { Readable, Transform, Writable, type Duplex } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { createGunzip, createGzip } from 'node:zlib';
 import { CompressionError } from '../errors.js';
 import type { Compression } from './stored.js';
@@ -86,4 +87,17 @@ function jsBzip2Decoder(): Transform {
         .catch((error: unknown) => callback(new CompressionError(`bzip2 decompression failed: ${(error as Error).message ?? String(error)}`)));
     },
   });
+}
+
+/** `data` through `stages` into one Buffer: for whole segments already in memory (at most 1 GiB). */
+export async function transformBuffer(data: Buffer, ...stages: Duplex[]): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  const sink = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      chunks.push(chunk);
+      done();
+    },
+  });
+  await pipeline([Readable.from([data]), ...stages, sink]);
+  return Buffer.concat(chunks);
 }

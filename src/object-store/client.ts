@@ -1,4 +1,4 @@
-// A small S3 client: the five calls walship needs (PUT, conditional PUT, GET, HEAD, LIST v2) over
+// A small S3 client: the four calls walship needs (PUT, conditional PUT, GET, LIST v2) over
 // one keep-alive agent, each signed with SigV4 and retried with backoff on throttling, 5xx and
 // dropped connections. Why not the AWS SDK: README "Object storage" has the measured load cost.
 // Every call can be cancelled (close(), a per-call signal, a view bound by withSignal): a cancelled
@@ -12,7 +12,7 @@ import type { Readable } from 'node:stream';
 import { ObjectStoreError } from '../errors.js';
 import { certificateHint, createAgents, readBody, send, whenAborted, xmlText, xmlTexts, type HttpAgents, type HttpRequest, type RequestCancel } from './http.js';
 import { backoffDelay, DEFAULT_RETRY, isRetryableNetworkError, isRetryableStatus, type RetryPolicy } from './retry.js';
-import { sha256Hex, signRequest, type Credentials } from './sigv4.js';
+import { EMPTY_SHA256, sha256Hex, signRequest, type Credentials } from './sigv4.js';
 import { objectUrl, type StoreEndpoint } from './target.js';
 
 export interface ObjectStoreConfig {
@@ -149,9 +149,9 @@ export class ObjectStore {
     for (const [name, value] of Object.entries(req.query ?? {})) url.searchParams.set(name, value);
     const what = `${req.method} s3://${this.config.bucket}/${req.key}`;
     const cancel: RequestCancel = { signals: signal === undefined ? this.signals : [...this.signals, signal], error: () => cancelledError(what) };
+    const payloadHash = req.payloadHash ?? EMPTY_SHA256;
     for (let attempt = 0; ; attempt++) {
       const last = attempt + 1 >= this.retry.attempts;
-      const payloadHash = req.payloadHash ?? sha256Hex('');
       const signed = signRequest({
         method: req.method,
         url,
@@ -181,7 +181,8 @@ export class ObjectStore {
       const text = (await readBody(response).catch(() => Buffer.alloc(0))).toString('utf8');
       const code = xmlText(text, 'Code');
       if (last || !isRetryableStatus(status, code)) {
-        throw new ObjectStoreError(`${what}: the store answered ${status}${code ? ` ${code}` : ''}${xmlText(text, 'Message') ? `: ${xmlText(text, 'Message')}` : ''}`, status, code, {
+        const message = xmlText(text, 'Message');
+        throw new ObjectStoreError(`${what}: the store answered ${status}${code ? ` ${code}` : ''}${message ? `: ${message}` : ''}`, status, code, {
           ...(status === 403 ? { hint: 'check the credentials (AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY or ~/.aws/credentials) and the bucket policy' } : {}),
         });
       }

@@ -10,7 +10,7 @@ import type { Readable } from 'node:stream';
 import { errnoCode, ObjectStoreConfigError } from '../errors.js';
 
 export interface HttpRequest {
-  method: 'GET' | 'PUT' | 'HEAD' | 'DELETE';
+  method: 'GET' | 'PUT';
   url: URL;
   headers: Record<string, string>;
   /** A buffer, or a function opening the body again for each attempt. */

@@ -5,6 +5,8 @@
 // <ext> tells the compression, and only it does (barman-cloud writes no metadata for it).
 
 import type { Compression } from '../codec/stored.js';
+import { RECORD_NAME } from '../put-wal/identity-record.js';
+import { utcStamp } from '../put-wal/publish.js';
 import { hashDir, type WalName } from '../wal/name.js';
 import type { StoreLocation } from './target.js';
 
@@ -41,7 +43,7 @@ export function compressionOfKey(key: string, stem: string): Compression | 'none
 
 /** Where a different duplicate is kept (errors/<name>.<UTC>.duplicate, as put-wal 3.13+ does on disk). */
 export const duplicateKey = (location: StoreLocation, server: string, name: string, now: Date): string =>
-  join(serverPrefix(location, server), 'errors', `${name}.${now.toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '')}.duplicate`);
+  join(serverPrefix(location, server), 'errors', `${name}.${utcStamp(now)}.duplicate`);
 
 /** The system identifier guard's record, beside wals/ (put-wal keeps it in the backup directory). */
-export const identityKey = (location: StoreLocation, server: string): string => join(serverPrefix(location, server), 'walship-system-identifier');
+export const identityKey = (location: StoreLocation, server: string): string => join(serverPrefix(location, server), RECORD_NAME);

@@ -4,9 +4,7 @@
 // there is success; different bytes under an archived name (a .history included) are kept aside
 // under errors/ and the archived object is never replaced.
 
-import { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
-import { createCompressor, type ArchiveCompression } from '../codec/codecs.js';
+import { createCompressor, transformBuffer, type ArchiveCompression } from '../codec/codecs.js';
 import type { Compression } from '../codec/stored.js';
 import { InvalidSegmentError } from '../errors.js';
 import { validateSegment } from '../wal/header.js';
@@ -77,10 +75,4 @@ async function sameContent(req: StorePutRequest, key: string, stem: string): Pro
   return decoded !== undefined && decoded.equals(req.data);
 }
 
-async function compress(data: Buffer, kind: ArchiveCompression, level: number | undefined): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  await pipeline(Readable.from([data]), createCompressor(kind, level), async (stream: AsyncIterable<Buffer>) => {
-    for await (const chunk of stream) chunks.push(chunk);
-  });
-  return Buffer.concat(chunks);
-}
+const compress = (data: Buffer, kind: ArchiveCompression, level: number | undefined): Promise<Buffer> => transformBuffer(data, createCompressor(kind, level));

@@ -49,7 +49,7 @@ export async function restoreAsync(options: RestoreOptions, wal: WalName, ctx: A
     ctx.warn(`WARNING: async restore off for this call: ${(error as Error).message}`);
     return undefined;
   });
-  if (slot === undefined) return direct(options, wal, ctx, undefined);
+  if (slot === undefined) return direct(options, wal, ctx, undefined, await systemIdentifierOf(ctx.dataDir));
   await reportGlobalError(slot, ctx);
   const armed = await isArmedForUs(slot, ctx);
   const sysid = await systemIdentifierOf(ctx.dataDir);
@@ -69,7 +69,7 @@ export async function restoreAsync(options: RestoreOptions, wal: WalName, ctx: A
     return 'delivered';
   }
   await ensureAgent(slot, ctx); // started before the fetch, so its start overlaps ours
-  return direct(options, wal, ctx, slot);
+  return direct(options, wal, ctx, slot, sysid);
 }
 
 /**
@@ -77,8 +77,7 @@ export async function restoreAsync(options: RestoreOptions, wal: WalName, ctx: A
  * checked as on the sync path (SPEC §7): the agent's publish gate refuses a foreign segment, and
  * without this check the call that then fetches it directly would deliver it.
  */
-async function direct(options: RestoreOptions, wal: WalName, ctx: AsyncCallContext, slot: Slot | undefined): Promise<'delivered' | 'not-found'> {
-  const systemIdentifier = await systemIdentifierOf(ctx.dataDir);
+async function direct(options: RestoreOptions, wal: WalName, ctx: AsyncCallContext, slot: Slot | undefined, systemIdentifier: bigint | undefined): Promise<'delivered' | 'not-found'> {
   const result = await restoreWal(options, wal, { transport: ctx.transport, spool: undefined, systemIdentifier, warn: ctx.warn });
   if (result.kind === 'not-found') return 'not-found';
   if (slot !== undefined) writeMarker(slot, SERVED_DIR, wal.name);

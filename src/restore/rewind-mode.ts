@@ -9,9 +9,7 @@ import type { Transport } from '../transport/transport.js';
 import type { WalName } from '../wal/name.js';
 import { RECOVERY_XLOG_PATH, WAL_DIR } from '../agent/layout.js';
 import type { RestoreOptions } from './args.js';
-import { checkDestination, deliver } from './destination.js';
-import { fetchVerified } from './fetch.js';
-import { notAvailableNote } from './not-available.js';
+import { restoreWal } from './restore.js';
 import { systemIdentifierOf } from '../wal/cluster-identity.js';
 
 /** PostgreSQL's own recovery calls: pg_wal/RECOVERYXLOG and pg_wal/RECOVERYHISTORY, relative to its data dir. */
@@ -40,14 +38,7 @@ export async function restoreForRewind(
   transport: Transport,
   warn: (line: string) => void,
 ): Promise<'delivered' | 'not-found'> {
-  await checkDestination(options.walDest);
   const expected = wal.kind === 'segment' || wal.kind === 'partial' ? await systemIdentifierOf(dataDir) : undefined;
-  const fetched = await fetchVerified(transport, options, wal, options.walDest, expected);
-  if (fetched.kind !== 'fetched') {
-    const note = notAvailableNote(wal, options.serverName, fetched.answer);
-    if (note !== undefined) warn(note);
-    return 'not-found';
-  }
-  await deliver(fetched.temp, options.walDest);
-  return 'delivered';
+  const result = await restoreWal(options, wal, { transport, spool: undefined, systemIdentifier: expected, warn });
+  return result.kind === 'delivered' ? 'delivered' : 'not-found';
 }

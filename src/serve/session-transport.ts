@@ -69,6 +69,11 @@ function deferredCommand(start: () => Promise<RemoteCommand>): RemoteCommand {
     (command): Promise<RemoteExit> => {
       inner = command;
       command.stdout.pipe(stdout);
+      // An in-process far end (s3://, --transport local) stops on abort without ending its stdout:
+      // end ours too, or a reader of this command (fetchToTemp) waits for bytes that never come.
+      command.stdout.once('close', () => {
+        if (!stdout.writableEnded) stdout.destroy();
+      });
       if (aborted) command.abort();
       return command.done;
     },

@@ -196,7 +196,8 @@ export interface CephBucket {
   stop(): Promise<void>;
 }
 
-export async function startCephBucket(bucket: string): Promise<CephBucket> {
+/** A cluster with `bucket` made (stopped again if the bucket cannot be). */
+export async function startCephWithBucket(bucket: string): Promise<Ceph> {
   const ceph = await startCeph();
   try {
     await ceph.createBucket(bucket);
@@ -204,6 +205,11 @@ export async function startCephBucket(bucket: string): Promise<CephBucket> {
     await ceph.stop();
     throw error;
   }
+  return ceph;
+}
+
+export async function startCephBucket(bucket: string): Promise<CephBucket> {
+  const ceph = await startCephWithBucket(bucket);
   const store = new ObjectStore({ endpoint: resolveEndpoint(ceph.endpoint, {}), bucket, credentials: { accessKeyId: ceph.accessKey, secretAccessKey: ceph.secretKey } });
   return { ceph, store, stop: async () => (store.close(), ceph.stop()) };
 }

@@ -2,7 +2,7 @@
 // (design §4: one crypto process per lane uses every core; one master would serialise them). The
 // sockets live in ~/.walship/run/<sha16(pgdata,key)>-<lane>, so a restarted agent finds and
 // closes the masters of a killed one, and nothing else ever shares them. An s3:// target has no
-// master: each lane has its own object-store transport (object-store-lanes.ts).
+// master: each lane has its own object-store transport.
 
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -16,7 +16,6 @@ import { createTransport } from '../../transport/select.js';
 import type { Transport } from '../../transport/transport.js';
 import { loadServerMain } from '../../server/in-process.js';
 import type { ParsedArchiveArgs } from '../options.js';
-import { createObjectStoreLanes } from './object-store-lanes.js';
 
 /** The tail of what the far end (and ssh) wrote on stderr during one batch: the status file's detail. */
 export interface StderrTail extends Writable {
@@ -69,13 +68,15 @@ export interface LaneSetup {
 
 export async function createLanes(setup: LaneSetup): Promise<Lane[]> {
   const { args } = setup;
-  if (isObjectStoreUrl(args.host)) return createObjectStoreLanes(args, setup.env, createStderrTail);
   const home = setup.env.HOME;
-  if (args.options.transport === 'ssh' && home !== undefined) await mkdir(join(home, '.walship', 'run'), { recursive: true, mode: 0o700 });
+  // An s3:// target has no ssh master: each lane gets its own object-store transport (its own client
+  // and keep-alive pool, reused batch after batch), whose stderr tail is that lane's status detail.
+  const objectStore = isObjectStoreUrl(args.host);
+  if (args.options.transport === 'ssh' && home !== undefined && !objectStore) await mkdir(join(home, '.walship', 'run'), { recursive: true, mode: 0o700 });
   return Array.from({ length: args.options.jobs }, (_, index): Lane => {
     const stderr = createStderrTail();
-    if (args.options.transport === 'local' || home === undefined) {
-      const transport = createTransport({ kind: args.options.transport, host: args.host, user: args.options.user, stderr, env: setup.env, localServer: loadServerMain });
+    if (args.options.transport === 'local' || home === undefined || objectStore) {
+      const transport = createTransport({ kind: args.options.transport, host: args.host, user: args.options.user, stderr, env: setup.env, localServer: loadServerMain, objectStore: args.options });
       return { index, transport, stderr, controlPath: undefined };
     }
     const controlPath = laneControlPath(home, setup.dataDir, setup.key, index);
@@ -83,12 +84,16 @@ export async function createLanes(setup: LaneSetup): Promise<Lane[]> {
       host: args.host, user: args.options.user, ...(args.options.port === undefined ? {} : { port: args.options.port }),
       reuseSeconds: setup.persistSeconds, controlPath, connectTimeoutSeconds: CONNECT_TIMEOUT_SECONDS, quiet: false,
     };
-    const transport: Transport = {
-      label: `${args.options.user}@${args.host}`,
-      run: (remoteArgs) => runSshCommand({ ...target, stderr, env: setup.env, label: `${args.options.user}@${args.host}` }, barmanCommand(remoteArgs)),
-      close: async () => undefined,
+    const lane: Lane = {
+      index, stderr, controlPath,
+      transport: {
+        label: `${args.options.user}@${args.host}`,
+        run: (remoteArgs) => runSshCommand({ ...target, stderr, env: setup.env, label: `${args.options.user}@${args.host}` }, barmanCommand(remoteArgs)),
+        // Closing a lane ends its master: none is left behind when the agent exits.
+        close: () => exitLaneMaster(lane, args, setup.env),
+      },
     };
-    return { index, transport, stderr, controlPath };
+    return lane;
   });
 }
 

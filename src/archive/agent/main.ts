@@ -58,8 +58,7 @@ async function main(): Promise<void> {
     await scheduler.stop();
     await log.write('INFO', `exiting: ${reason}`);
   } finally {
-    await Promise.all(lanes.map((lane) => exitLaneMaster(lane, args, process.env)));
-    // An s3:// target's lanes close their clients' keep-alive pools: nothing open is left to the exit timer below.
+    // ssh lanes end their masters; s3:// lanes close their clients' keep-alive pools.
     await Promise.all(lanes.map((lane) => lane.transport.close().catch(() => undefined)));
     await purgeSlotOnExit(slot).catch(() => undefined);
     await lock.release();

@@ -6,6 +6,7 @@ import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { formatAge } from '../../cli/duration-option.js';
 import { errnoCode } from '../../errors.js';
+import { archiveStatusPath } from '../agent/scan.js';
 import { problem, type Problem } from './problem.js';
 
 export interface ReadyBacklog {
@@ -15,7 +16,7 @@ export interface ReadyBacklog {
 }
 
 export function readReadyBacklog(dataDir: string, now: number): ReadyBacklog {
-  const dir = join(dataDir, 'pg_wal', 'archive_status');
+  const dir = archiveStatusPath(dataDir);
   let oldest: { name: string; mtimeMs: number } | undefined;
   let count = 0;
   for (const entry of readdirSync(dir).filter((name) => name.endsWith('.ready'))) {

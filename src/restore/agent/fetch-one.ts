@@ -65,9 +65,6 @@ export function startFetch(transport: Transport, options: GetWalCall, slot: Slot
     abort() {
       aborted = true;
       command?.abort();
-      // An in-process far end (s3://, --transport local) behind the serve fallback stops without
-      // ending the stdout fetchToTemp reads: closing it ends the copy (detachedSource), so `done` settles.
-      command?.stdout.destroy();
     },
     done,
   };
